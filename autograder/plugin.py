@@ -1,0 +1,102 @@
+"""The pytest plugin behind every check: the `student`, `reference`, `rng`, `minilm` fixtures."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from autograder.lessons import Lesson, LessonError, find_lesson
+from autograder.modeldata import ModelData, load_model_data
+from autograder.student import DirectStudent, import_path
+
+GRADING_PLUGIN = "embedlab-grading"
+PUBLIC_SEED = "embedlab-public"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """Add --student-dir: the folder whose modules the `student` fixture imports."""
+    parser.addoption(
+        "--student-dir",
+        default=None,
+        help="folder holding the student's modules (side by side or in an exercises/ tree)",
+    )
+
+
+def lesson_of(path: Path) -> Lesson:
+    """The lesson a check file belongs to, from its name test_<module>.py."""
+    name = Path(path).stem
+    if not name.startswith("test_"):
+        raise LessonError(f"{path}: check files are named test_<module>.py")
+    return find_lesson(name.removeprefix("test_"))
+
+
+def module_in(folder: Path, lesson: Lesson) -> Path:
+    """Where a lesson's module lies in a folder: side by side, or in an exercises/ tree."""
+    folder = Path(folder)
+    for candidate in (
+        folder / f"{lesson.module}.py",
+        folder / lesson.slug / f"{lesson.module}.py",
+        folder / "exercises" / lesson.slug / f"{lesson.module}.py",
+    ):
+        if candidate.is_file():
+            return candidate
+    return folder / lesson.slug / f"{lesson.module}.py"
+
+
+def derive_seed(base: str, nodeid: str) -> int:
+    """A 64-bit seed from a base string (submission digest, secret) and a check's id."""
+    digest = hashlib.sha256(f"{base}\0{nodeid}".encode()).digest()
+    return int.from_bytes(digest[:8], "little")
+
+
+@functools.cache
+def _reference_module(path: Path, module: str):
+    return import_path(path, f"embedlab_reference_{module}")
+
+
+def _grading(config: pytest.Config):
+    return config.pluginmanager.get_plugin(GRADING_PLUGIN)
+
+
+@pytest.fixture
+def lesson(request: pytest.FixtureRequest) -> Lesson:
+    """The lesson of the running check."""
+    return lesson_of(request.path)
+
+
+@pytest.fixture
+def student(request: pytest.FixtureRequest, lesson: Lesson):
+    """The student's module: sandboxed when grading, imported directly in a self-check."""
+    grading = _grading(request.config)
+    if grading is not None:
+        proxy = grading.open_student(lesson, request.node)
+        yield proxy
+        grading.close_student(proxy)
+        return
+    chosen = request.config.getoption("--student-dir")
+    path = module_in(Path(chosen), lesson) if chosen else lesson.stub
+    yield DirectStudent(path, lesson.module)
+
+
+@pytest.fixture
+def reference(lesson: Lesson):
+    """The reference solution, imported in the trusted process."""
+    return _reference_module(lesson.solution, lesson.module)
+
+
+@pytest.fixture
+def rng(request: pytest.FixtureRequest) -> np.random.Generator:
+    """Random inputs: seeded by the submission's content when grading, fixed otherwise."""
+    grading = _grading(request.config)
+    base = grading.seed_base if grading is not None else PUBLIC_SEED
+    return np.random.default_rng(derive_seed(base, request.node.nodeid.split("::", 1)[-1]))
+
+
+@pytest.fixture
+def minilm() -> ModelData:
+    """The real model's vectors and token outputs from the committed data file."""
+    return load_model_data()
