@@ -1,0 +1,243 @@
+"""Grade one submission: its workspace, its worker, every lesson's checks run through pytest."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from autograder.feedback import describe_failure
+from autograder.lessons import Lesson, load_lessons, pack_root
+from autograder.plugin import GRADING_PLUGIN
+from autograder.sandbox import Limits, Worker, choose_isolation
+from autograder.student import (
+    MissingFunction,
+    StudentCrash,
+    StudentImportFailed,
+    StudentTimeout,
+    student_exception,
+)
+from autograder.workspace import Workspace
+
+
+@dataclass
+class CheckResult:
+    """The outcome of one check on one submission."""
+
+    lesson: str
+    name: str
+    hidden: bool
+    passed: bool
+    doc: str = ""
+    output: str = ""
+    seconds: float = 0.0
+
+
+class SandboxStudent:
+    """The `student` fixture when grading: each call goes to the sandboxed worker."""
+
+    def __init__(self, worker: Worker, module: str, timeout: float | None = None, log=None):
+        self._worker, self._module, self._timeout = worker, module, timeout
+        self._log: list[str] = [] if log is None else log
+
+    def with_timeout(self, seconds: float) -> SandboxStudent:
+        """The same module, with another wall-clock limit for each call."""
+        return SandboxStudent(self._worker, self._module, seconds, self._log)
+
+    def __getattr__(self, name: str):
+        if name.startswith("_"):
+            raise AttributeError(name)
+
+        def call(*args, **kwargs):
+            reply = self._worker.call(name, args, kwargs, self._timeout)
+            if reply.get("out"):
+                self._log.append(str(reply["out"]))
+            if reply.get("ok") is True:
+                return reply.get("value")
+            if reply.get("missing"):
+                raise MissingFunction(f"{self._module}.py defines no function {name}()")
+            if "unsendable" in reply:
+                raise StudentCrash(
+                    f"{name}() returned a value that cannot be sent back to the grader; "
+                    "return plain values (numbers, strings, lists, tuples, dicts, numpy arrays)"
+                )
+            error = reply.get("error") if isinstance(reply.get("error"), dict) else {}
+            raise student_exception(
+                str(error.get("type", "Exception")),
+                str(error.get("message", "")),
+                str(error.get("traceback", "")),
+            )
+
+        call.__name__ = name
+        return call
+
+
+@dataclass(eq=False)
+class GradingSession:
+    """The pytest plugin object for one submission: opens students, records outcomes."""
+
+    worker: Worker
+    workspace: Workspace
+    seed_base: str
+    limits: Limits
+    lessons: dict[str, Lesson]
+    results: list[CheckResult] = field(default_factory=list)
+    _import_errors: dict[str, str] = field(default_factory=dict)
+    _lesson_clock: dict[str, float] = field(default_factory=dict)
+    _excinfo: dict[str, BaseException] = field(default_factory=dict)
+    _logs: dict[str, list[str]] = field(default_factory=dict)
+    _started: dict[str, float] = field(default_factory=dict)
+
+    def open_student(self, lesson: Lesson, item: pytest.Item) -> SandboxStudent:
+        """Start a fresh worker process for this check, or raise why it cannot run."""
+        module = lesson.module
+        if module in self.workspace.missing:
+            raise StudentImportFailed(self.workspace.missing[module])
+        if module in self._import_errors:
+            raise StudentImportFailed(self._import_errors[module])
+        spent = self._lesson_clock.get(lesson.slug, 0.0)
+        if spent > self.limits.lesson_timeout:
+            raise StudentTimeout(
+                f"the lesson's checks used up its {self.limits.lesson_timeout:g} s time limit"
+            )
+        if self.worker.lesson != module:
+            self.worker.leave_lesson()
+        try:
+            self.worker.begin_check(module)
+        except StudentImportFailed as exc:
+            self._import_errors[module] = str(exc)
+            raise
+        log = self._logs.setdefault(item.nodeid, [])
+        return SandboxStudent(self.worker, module, log=log)
+
+    def close_student(self, proxy: SandboxStudent) -> None:
+        """End the check's worker process."""
+        self.worker.end_check()
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):
+        """Keep the exception of a failed phase, to explain it later."""
+        report = yield
+        if call.excinfo is not None and item.nodeid not in self._excinfo:
+            self._excinfo[item.nodeid] = call.excinfo.value
+        return report
+
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        """Start the check's clock."""
+        self._started[item.nodeid] = time.perf_counter()
+
+    def pytest_runtest_teardown(self, item: pytest.Item) -> None:
+        """Record the check's outcome."""
+        seconds = time.perf_counter() - self._started.get(item.nodeid, time.perf_counter())
+        lesson = self.lessons[Path(item.path).stem.removeprefix("test_")]
+        self._lesson_clock[lesson.slug] = self._lesson_clock.get(lesson.slug, 0.0) + seconds
+        hidden = Path(item.path).resolve().parent != lesson.folder.resolve()
+        doc = ((getattr(item, "function", None) or (lambda: None)).__doc__ or "").strip()
+        exc = self._excinfo.get(item.nodeid)
+        output = ""
+        if exc is not None:
+            output = describe_failure(exc, hidden, doc.splitlines()[0] if doc else "", self.limits)
+        log = "".join(self._logs.get(item.nodeid, []))
+        if log and exc is not None:
+            output += "\nYour code printed:\n" + log[: self.limits.output_chars]
+        self.results.append(
+            CheckResult(
+                lesson=lesson.slug,
+                name=_public_name(item.name, self.results) if hidden else item.name,
+                hidden=hidden,
+                passed=exc is None,
+                doc=doc.splitlines()[0] if doc else "",
+                output=output,
+                seconds=seconds,
+            )
+        )
+
+
+def _public_name(name: str, earlier: Sequence[CheckResult]) -> str:
+    """A hidden check's name without its parameters, which could show hidden inputs."""
+    base, bracket, _ = name.partition("[")
+    if not bracket:
+        return name
+    n = 1 + sum(r.name.startswith(f"{base} (case ") for r in earlier)
+    return f"{base} (case {n})"
+
+
+def check_files(lessons: Sequence[Lesson]) -> list[str]:
+    """Every lesson's public then hidden check files, in lesson order."""
+    files = []
+    for lesson in lessons:
+        files += [str(p) for p in (lesson.public_tests, lesson.hidden_tests) if p.is_file()]
+    return files
+
+
+def seed_base(workspace: Workspace, secret: str | None) -> str:
+    """The base of the hidden checks' seeds: the submission's content and the instructor's secret."""
+    secret = secret if secret is not None else os.environ.get("EMBEDLAB_SECRET", "")
+    return hashlib.sha256(f"{secret}\0{workspace.digest}".encode()).hexdigest()
+
+
+def run_checks(
+    workspace: Workspace,
+    lessons: Sequence[Lesson],
+    limits: Limits,
+    isolation: str = "auto",
+    secret: str | None = None,
+) -> tuple[list[CheckResult], str]:
+    """Run every check of `lessons` against the workspace; returns the results and the isolation."""
+    kind = choose_isolation(isolation)
+    worker = Worker(workspace.path, limits, kind)
+    session = GradingSession(
+        worker=worker,
+        workspace=workspace,
+        seed_base=seed_base(workspace, secret),
+        limits=limits,
+        lessons={lesson.module: lesson for lesson in lessons},
+    )
+    args = [
+        *check_files(lessons),
+        "-p",
+        "autograder.plugin",
+        "--noconftest",
+        "-p",
+        "no:cacheprovider",
+        "-p",
+        "no:terminal",
+        "--capture=no",
+        "--import-mode=importlib",
+        "--rootdir",
+        str(pack_root()),
+        "-c",
+        str(Path(__file__).resolve().parent / "grading.ini"),
+    ]
+    saved = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
+    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    try:
+        pytest.main(args, plugins=[_Named(session)])
+    finally:
+        worker.close()
+        if saved is None:
+            os.environ.pop("PYTEST_DISABLE_PLUGIN_AUTOLOAD", None)
+        else:
+            os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = saved
+    return session.results, kind
+
+
+class _Named:
+    """Registers the session under the name the plugin's fixtures look for."""
+
+    def __init__(self, session: GradingSession):
+        self.session = session
+
+    def pytest_configure(self, config: pytest.Config) -> None:
+        """Register the session as the grading plugin."""
+        config.pluginmanager.register(self.session, GRADING_PLUGIN)
+
+
+def default_lessons() -> tuple[Lesson, ...]:
+    """The pack's lessons."""
+    return load_lessons()

@@ -1,0 +1,89 @@
+"""`embedlab check`: the student's self-check, the public checks run on their own exercises."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from autograder.feedback import describe_failure
+from autograder.lessons import Lesson, LessonError, find_lesson, load_lessons
+from autograder.sandbox import Limits
+
+
+class _Collector:
+    """Records each public check's outcome and failure."""
+
+    def __init__(self) -> None:
+        self.outcomes: dict[str, list[tuple[str, str | None]]] = {}
+        self._failed: dict[str, BaseException] = {}
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):
+        """Keep the first failure of each check."""
+        report = yield
+        if call.excinfo is not None:
+            self._failed.setdefault(item.nodeid, call.excinfo.value)
+        return report
+
+    def pytest_runtest_logfinish(self, nodeid: str, location: tuple) -> None:
+        """File the check under its lesson's module."""
+        module = Path(location[0]).stem.removeprefix("test_")
+        exc = self._failed.get(nodeid)
+        message = describe_failure(exc, False, "", Limits()) if exc is not None else None
+        self.outcomes.setdefault(module, []).append((nodeid.split("::")[-1], message))
+
+
+def exercises_dir(chosen: Path | None) -> Path:
+    """The student's exercises folder: --dir, else ./exercises, else the pack's own."""
+    if chosen is not None:
+        return Path(chosen)
+    here = Path.cwd() / "exercises"
+    return here if here.is_dir() else load_lessons()[0].folder.parent
+
+
+def run_public(lessons: list[Lesson], folder: Path) -> _Collector:
+    """Run the public checks of `lessons` on the modules in `folder`."""
+    collector = _Collector()
+    files = [str(lesson.public_tests) for lesson in lessons]
+    args = [*files, "-p", "autograder.plugin", "--noconftest", "-p", "no:cacheprovider",
+            "-p", "no:terminal", "--import-mode=importlib", f"--student-dir={folder}",
+            "-c", str(Path(__file__).resolve().parent / "grading.ini")]  # fmt: skip
+    os.environ.setdefault("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
+    pytest.main(args, plugins=[collector])
+    return collector
+
+
+def main_check(key: str | None, folder: Path | None, lang: str = "en") -> int:
+    """Print each lesson's progress, failures and hints; 0 only when every check passes."""
+    try:
+        lessons = [find_lesson(key)] if key else list(load_lessons())
+    except LessonError as exc:
+        print(f"embedlab check: {exc}")
+        return 2
+    folder = exercises_dir(folder)
+    if not folder.is_dir():
+        print(f"embedlab check: no exercises folder at {folder}")
+        return 2
+    collector = run_public(lessons, folder)
+    all_passed = True
+    for lesson in lessons:
+        outcomes = collector.outcomes.get(lesson.module, [])
+        passed = sum(message is None for _, message in outcomes)
+        width = max(len(ls.slug) for ls in lessons)
+        mark = "ok" if outcomes and passed == len(outcomes) else "  "
+        print(
+            f"{mark} {lesson.slug.ljust(width)}  {passed}/{len(outcomes)} checks  {lesson.title[lang]}"
+        )
+        if passed == len(outcomes) and outcomes:
+            continue
+        all_passed = False
+        failing = [(name, message) for name, message in outcomes if message is not None]
+        if failing:
+            name, message = failing[0]
+            print(f"   first failing check: {name}")
+            print("   " + message.replace("\n", "\n   "))
+        for hint in lesson.hints[lang]:
+            print(f"   hint: {hint}")
+    return 0 if all_passed else 1

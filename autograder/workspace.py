@@ -1,0 +1,165 @@
+"""Turn a submission (folder, .zip, .py files, .ipynb) into a workspace: one module file per lesson."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import tempfile
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from autograder.lessons import Lesson
+
+MAX_MODULE_BYTES = 1 << 20
+MAX_ZIP_BYTES = 50 << 20
+MAX_ZIP_FILES = 2000
+
+
+class SubmissionError(ValueError):
+    """The submission cannot be read at all (not a folder, zip, .py or .ipynb; a broken zip)."""
+
+
+@dataclass
+class Workspace:
+    """A private folder holding only the student's lesson modules, and what was found."""
+
+    name: str
+    path: Path
+    found: dict[str, str] = field(default_factory=dict)
+    missing: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def digest(self) -> str:
+        """A hash of the modules' content: the base of the hidden checks' seeds."""
+        h = hashlib.sha256()
+        for module in sorted(self.found):
+            h.update(module.encode() + b"\0" + (self.path / f"{module}.py").read_bytes() + b"\0")
+        return h.hexdigest()
+
+    def cleanup(self) -> None:
+        """Remove the workspace folder."""
+        shutil.rmtree(self.path, ignore_errors=True)
+
+
+def notebook_source(path: Path) -> str:
+    """The code cells of a notebook as one module; IPython magics and shell lines commented out."""
+    import nbformat
+
+    try:
+        nb = nbformat.read(str(path), as_version=4)
+    except Exception as exc:  # nbformat raises many kinds for a broken file
+        raise SubmissionError(f"{path.name} is not a readable notebook: {exc}") from None
+    chunks = []
+    for cell in nb.cells:
+        if cell.get("cell_type") != "code":
+            continue
+        lines = [
+            "# " + line if line.lstrip().startswith(("%", "!")) else line
+            for line in str(cell.get("source", "")).splitlines()
+        ]
+        chunks.append("\n".join(lines))
+    return "\n\n".join(chunks) + "\n"
+
+
+def _candidates(root: Path, lesson: Lesson) -> list[Path]:
+    names = (f"{lesson.module}.py", f"{lesson.module}.ipynb")
+    places = (root, root / lesson.slug, root / "exercises" / lesson.slug)
+    return [place / name for place in places for name in names if (place / name).is_file()]
+
+
+def _extract_zip(path: Path, into: Path) -> Path:
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+            if len(infos) > MAX_ZIP_FILES:
+                raise SubmissionError(
+                    f"{path.name} holds {len(infos)} files (limit {MAX_ZIP_FILES})"
+                )
+            if sum(i.file_size for i in infos) > MAX_ZIP_BYTES:
+                raise SubmissionError(f"{path.name} unpacks to more than {MAX_ZIP_BYTES >> 20} MB")
+            for info in infos:
+                target = (into / info.filename).resolve()
+                if not target.is_relative_to(into.resolve()) or info.is_dir():
+                    continue
+                if info.external_attr >> 28 == 0o12:  # a symlink entry: never follow one
+                    continue
+                target.parent.mkdir(parents=True, exist_ok=True)
+                with zf.open(info) as src, open(target, "wb") as dst:
+                    shutil.copyfileobj(src, dst)
+    except zipfile.BadZipFile as exc:
+        raise SubmissionError(f"{path.name} is not a valid zip file: {exc}") from None
+    return into
+
+
+def _single_subfolder(root: Path) -> Path:
+    entries = [p for p in root.iterdir() if not p.name.startswith((".", "__MACOSX"))]
+    if len(entries) == 1 and entries[0].is_dir():
+        return entries[0]
+    return root
+
+
+def _source_root(submission: Path, scratch: Path) -> Path:
+    if submission.is_dir():
+        return _single_subfolder(submission) if not any(submission.glob("*.py")) else submission
+    if submission.suffix == ".zip":
+        return _single_subfolder(_extract_zip(submission, scratch / "unzipped"))
+    if submission.suffix in (".py", ".ipynb"):
+        single = scratch / "single"
+        single.mkdir()
+        shutil.copy(submission, single / submission.name)
+        return single
+    if not submission.exists():
+        raise SubmissionError(f"{submission} does not exist")
+    raise SubmissionError(
+        f"{submission.name}: a submission is a folder, a .zip, a .py or an .ipynb"
+    )
+
+
+def build_workspace(
+    submission: Path, lessons: Sequence[Lesson], name: str | None = None
+) -> Workspace:
+    """Copy the submission's lesson modules, and nothing else, into a fresh private folder."""
+    submission = Path(submission)
+    path = Path(tempfile.mkdtemp(prefix="embedlab-ws-"))
+    scratch = Path(tempfile.mkdtemp(prefix="embedlab-in-"))
+    ws = Workspace(name=name or submission.stem or submission.name, path=path)
+    try:
+        root = _source_root(submission, scratch)
+        for lesson in lessons:
+            found = [p for p in _candidates(root, lesson) if not p.is_symlink()]
+            expected = (
+                f"{lesson.module}.py at the top of the submission or at "
+                f"exercises/{lesson.slug}/{lesson.module}.py"
+            )
+            if not found:
+                ws.missing[lesson.module] = f"no {lesson.module}.py found: expected {expected}"
+                continue
+            chosen = found[0]
+            if len(found) > 1:
+                others = ", ".join(str(p.relative_to(root)) for p in found[1:])
+                ws.notes.append(f"{lesson.module}: graded {chosen.relative_to(root)}, not {others}")
+            if chosen.stat().st_size > MAX_MODULE_BYTES:
+                ws.missing[lesson.module] = f"{chosen.name} is over {MAX_MODULE_BYTES >> 10} KB"
+                continue
+            if chosen.suffix == ".ipynb":
+                text = notebook_source(chosen)
+            else:
+                text = chosen.read_bytes().decode("utf-8", errors="replace")
+            (path / f"{lesson.module}.py").write_text(text, encoding="utf-8")
+            ws.found[lesson.module] = str(chosen.relative_to(root))
+    except SubmissionError:
+        ws.cleanup()
+        raise
+    except (OSError, json.JSONDecodeError) as exc:
+        ws.cleanup()
+        raise SubmissionError(f"{submission.name}: cannot be read ({exc})") from None
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    path.chmod(0o755)
+    for file in path.iterdir():
+        file.chmod(0o644)
+    return ws
