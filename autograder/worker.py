@@ -108,7 +108,7 @@ def _error(exc: BaseException) -> dict:
         message = "<the exception's message could not be shown>"
     try:
         lines = traceback.format_exception(type(exc), exc, exc.__traceback__)
-        text = "".join(line for line in lines if "worker.py" not in line)[-4000:]
+        text = "".join(ln for ln in lines if "worker.py" not in ln and "<frozen " not in ln)[-4000:]
     except BaseException:  # noqa: BLE001
         text = ""
     return {"type": type(exc).__name__[:80], "message": message, "traceback": text}

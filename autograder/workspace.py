@@ -113,7 +113,7 @@ def _source_root(submission: Path, scratch: Path) -> Path:
         shutil.copy(submission, single / submission.name)
         return single
     if not submission.exists():
-        raise SubmissionError(f"{submission} does not exist")
+        raise SubmissionError(f"{submission.name} does not exist")
     raise SubmissionError(
         f"{submission.name}: a submission is a folder, a .zip, a .py or an .ipynb"
     )

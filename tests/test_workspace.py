@@ -1,0 +1,112 @@
+"""Submissions in every accepted form become a workspace holding only the lesson modules."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from autograder.lessons import load_lessons
+from autograder.workspace import SubmissionError, build_workspace
+
+
+@pytest.fixture(scope="module")
+def lessons():
+    return load_lessons()
+
+
+def _files(ws) -> set[str]:
+    return {p.name for p in ws.path.iterdir()}
+
+
+def test_side_by_side_folder_keeps_only_modules(tmp_path, lessons):
+    """Modules side by side are found; a shipped conftest.py, numpy.py or notes are dropped."""
+    for name in ("similarity.py", "conftest.py", "numpy.py", "notes.txt"):
+        (tmp_path / name).write_text("x = 1\n")
+    ws = build_workspace(tmp_path, lessons)
+    try:
+        assert _files(ws) == {"similarity.py"}
+        assert "association" in ws.missing
+        assert "exercises/05-association/association.py" in ws.missing["association"]
+    finally:
+        ws.cleanup()
+
+
+def test_exercises_tree_and_single_top_folder(tmp_path, lessons):
+    """A zip-like layout with one top folder holding exercises/NN-slug/module.py is found."""
+    target = tmp_path / "alice-hw" / "exercises" / "03-similarity"
+    target.mkdir(parents=True)
+    (target / "similarity.py").write_text("y = 2\n")
+    ws = build_workspace(tmp_path, lessons)
+    try:
+        assert ws.found == {"similarity": "exercises/03-similarity/similarity.py"}
+    finally:
+        ws.cleanup()
+
+
+def test_zip_with_path_traversal_is_contained(tmp_path, lessons):
+    """A zip entry that climbs out of the extraction folder is ignored, the rest is graded."""
+    archive = tmp_path / "sub.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("similarity.py", "z = 3\n")
+        zf.writestr("../../escaped.py", "boom = 1\n")
+    ws = build_workspace(archive, lessons)
+    try:
+        assert _files(ws) == {"similarity.py"}
+        assert not (tmp_path.parent / "escaped.py").exists()
+    finally:
+        ws.cleanup()
+
+
+def test_broken_zip_names_the_problem(tmp_path, lessons):
+    """A file that is not a zip gives a SubmissionError that names the file."""
+    bad = tmp_path / "hw.zip"
+    bad.write_bytes(b"not a zip")
+    with pytest.raises(SubmissionError, match="hw.zip is not a valid zip"):
+        build_workspace(bad, lessons)
+
+
+def test_notebook_becomes_module(tmp_path, lessons):
+    """A <module>.ipynb submission is converted: code cells kept, magics commented out."""
+    nb = {
+        "nbformat": 4,
+        "nbformat_minor": 5,
+        "metadata": {},
+        "cells": [
+            {"cell_type": "markdown", "metadata": {}, "source": "# My work"},
+            {"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
+             "source": "%matplotlib inline\nimport numpy as np\ndef f():\n    return 1"},
+        ],
+    }  # fmt: skip
+    path = tmp_path / "similarity.ipynb"
+    path.write_text(json.dumps(nb))
+    ws = build_workspace(path, lessons)
+    try:
+        text = (ws.path / "similarity.py").read_text()
+        assert "# %matplotlib inline" in text and "def f():" in text and "My work" not in text
+    finally:
+        ws.cleanup()
+
+
+def test_unknown_kind_is_refused(tmp_path, lessons):
+    """A submission that is neither folder, zip, .py nor .ipynb is refused by name."""
+    odd = tmp_path / "homework.docx"
+    odd.write_text("?")
+    with pytest.raises(SubmissionError, match="homework.docx: a submission is a folder"):
+        build_workspace(odd, lessons)
+
+
+def test_digest_depends_on_content(tmp_path, lessons):
+    """The seed base changes when the code changes, and only then."""
+    (tmp_path / "similarity.py").write_text("a = 1\n")
+    one = build_workspace(tmp_path, lessons)
+    two = build_workspace(tmp_path, lessons)
+    (tmp_path / "similarity.py").write_text("a = 2\n")
+    three = build_workspace(tmp_path, lessons)
+    try:
+        assert one.digest == two.digest != three.digest
+    finally:
+        for ws in (one, two, three):
+            ws.cleanup()
