@@ -7,4 +7,5 @@ from autograder.plugin import (  # noqa: F401
     reference,
     rng,
     student,
+    student_source,
 )

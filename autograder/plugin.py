@@ -83,6 +83,18 @@ def student(request: pytest.FixtureRequest, lesson: Lesson):
 
 
 @pytest.fixture
+def student_source(request: pytest.FixtureRequest, lesson: Lesson) -> str:
+    """The text of the student's module, read as text only (for checks like "built by hand")."""
+    grading = _grading(request.config)
+    if grading is not None:
+        path = grading.workspace.path / f"{lesson.module}.py"
+    else:
+        chosen = request.config.getoption("--student-dir")
+        path = module_in(Path(chosen), lesson) if chosen else lesson.stub
+    return path.read_text(encoding="utf-8") if path.is_file() else ""
+
+
+@pytest.fixture
 def reference(lesson: Lesson):
     """The reference solution, imported in the trusted process."""
     return _reference_module(lesson.solution, lesson.module)

@@ -53,11 +53,23 @@ class MissingFunction(StudentFailure):
     kind = "missing"
 
 
+def _takes_message(base: type) -> bool:
+    try:
+        base("message")
+    except TypeError:
+        return False
+    return True
+
+
 @functools.cache
 def _raised_class(name: str) -> type:
     base = getattr(builtins, name, None)
     if isinstance(base, type) and issubclass(base, Exception) and base is not StopIteration:
-        return type(name, (base, StudentRaised), {"__module__": "student"})
+        # UnicodeDecodeError and kin need five arguments: keep their nearest base that takes one.
+        for candidate in base.__mro__:
+            if _takes_message(candidate):
+                bases = (base, StudentRaised) if candidate is base else (candidate, StudentRaised)
+                return type(name, bases, {"__module__": "student"})
     return type(name, (StudentRaised,), {"__module__": "student"})
 
 
