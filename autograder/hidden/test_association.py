@@ -1,0 +1,405 @@
+"""Hidden checks for lesson 05 (association). Docstrings are the feedback students see."""
+
+import math
+
+import numpy as np
+import pytest
+
+
+def approx(x):
+    """The pack's float tolerance."""
+    return pytest.approx(x, rel=1e-6, abs=1e-9)
+
+
+def array(x):
+    """A student's result as a float array."""
+    return np.asarray(x, dtype=float)
+
+
+def chi_square_limit(df: int, z: float = 5.0) -> float:
+    """Wilson-Hilferty: the chi-square value a fair sampler exceeds with probability ~3e-7."""
+    c = 2 / (9 * df)
+    return df * (1 - c + z * math.sqrt(c)) ** 3
+
+
+def random_words(rng, n):
+    """n distinct made-up words."""
+    letters = list("abcdefghijklmnopqrstuvwxyz")
+    words = set()
+    while len(words) < n:
+        words.add("".join(rng.choice(letters, size=int(rng.integers(3, 8)))))
+    return [str(w) for w in rng.permutation(sorted(words))]
+
+
+def random_vocab(rng, n, d, as_list=False):
+    """A dict of n made-up words to random vectors of length d."""
+    vectors = rng.normal(size=(n, d))
+    return {
+        w: (v.tolist() if as_list else v)
+        for w, v in zip(random_words(rng, n), vectors, strict=True)
+    }
+
+
+def random_probs(rng, n, zeros=0):
+    """A random probability vector of length n with `zeros` entries equal to 0."""
+    p = rng.dirichlet(np.ones(n) * rng.uniform(0.3, 3.0))
+    if zeros:
+        p[rng.choice(n, size=zeros, replace=False)] = 0.0
+        p /= p.sum()
+    return p
+
+
+def assert_same_pairs(got, want):
+    """Same words in the same order, same probabilities."""
+    got = [(str(w), float(p)) for w, p in got]
+    assert [w for w, _ in got] == [w for w, _ in want], "the ranking of words differs"
+    for (_, gp), (_, wp) in zip(got, want, strict=True):
+        assert gp == approx(wp), "a probability differs from the expected one"
+
+
+# softmax
+
+
+def test_softmax_matches_reference_on_random_scores(student, reference, rng):
+    """softmax gives exp(score / temperature) normalized, for lists and arrays, any temperature."""
+    for i in range(20):
+        scores = rng.normal(scale=rng.uniform(0.1, 20), size=int(rng.integers(1, 30)))
+        t = float(10 ** rng.uniform(-1.5, 1.5))
+        arg = scores.tolist() if i % 2 else scores
+        got = array(student.softmax(arg, temperature=t))
+        assert got.shape == scores.shape, "softmax must return one probability per score"
+        assert np.allclose(got, reference.softmax(scores, t), rtol=1e-6, atol=1e-12)
+
+
+def test_softmax_default_temperature_is_one(student, reference, rng):
+    """Without a temperature, softmax uses 1.0."""
+    scores = rng.normal(size=8)
+    assert np.allclose(array(student.softmax(scores)), reference.softmax(scores), rtol=1e-6)
+
+
+def test_softmax_sums_to_one(student, rng):
+    """The probabilities are all in [0, 1] and sum to 1."""
+    for _ in range(20):
+        got = array(student.softmax(rng.normal(scale=5, size=int(rng.integers(2, 50)))))
+        assert np.all(got >= 0) and np.all(got <= 1)
+        assert got.sum() == pytest.approx(1.0, abs=1e-9)
+
+
+def test_softmax_is_stable_for_large_scores(student, reference, rng):
+    """Scores in the thousands (positive or negative) give exact probabilities, never nan or inf."""
+    for sign in (1, -1, 1, -1):
+        scores = sign * rng.uniform(1000, 5000) + rng.normal(scale=3, size=int(rng.integers(2, 12)))
+        t = float(rng.uniform(0.5, 2.0))
+        got = array(student.softmax(scores, temperature=t))
+        assert np.all(np.isfinite(got)), "large scores overflowed to nan or inf"
+        assert np.allclose(got, reference.softmax(scores, t), rtol=1e-6, atol=1e-12)
+
+
+def test_softmax_temperature_divides_scores(student, rng):
+    """The temperature divides the scores (a low temperature sharpens the distribution)."""
+    for _ in range(5):
+        scores = rng.normal(size=6)
+        t = float(rng.uniform(0.2, 5.0))
+        got = array(student.softmax(scores, temperature=t))
+        assert np.allclose(got, array(student.softmax(scores / t)), rtol=1e-6, atol=1e-12)
+
+
+def test_softmax_rejects_nonpositive_temperature(student, rng):
+    """A temperature of zero or below raises ValueError."""
+    scores = rng.normal(size=4).tolist()
+    for t in (0.0, -float(rng.uniform(0.1, 10))):
+        with pytest.raises(ValueError):
+            student.softmax(scores, temperature=t)
+
+
+def test_softmax_rejects_empty_scores(student):
+    """An empty list of scores has no distribution: ValueError, not nan or an empty array."""
+    with pytest.raises(ValueError):
+        student.softmax([])
+
+
+# associate
+
+
+def test_associate_matches_reference_on_random_vocabulary(student, reference, rng):
+    """associate ranks the other words by softmax(scale * cosine), highest first."""
+    for i in range(8):
+        vocab = random_vocab(rng, int(rng.integers(2, 15)), int(rng.integers(2, 10)), i % 2 == 0)
+        word = str(rng.choice(list(vocab)))
+        scale = float(rng.uniform(0.5, 30))
+        assert_same_pairs(
+            student.associate(word, vocab, scale=scale), reference.associate(word, vocab, scale)
+        )
+
+
+def test_associate_default_scale_is_ten(student, reference, rng):
+    """Without a scale, associate multiplies the cosines by 10, as the seed does."""
+    vocab = random_vocab(rng, 7, 4)
+    word = str(rng.choice(list(vocab)))
+    assert_same_pairs(student.associate(word, vocab), reference.associate(word, vocab))
+
+
+def test_associate_excludes_the_query_word(student, rng):
+    """The query word is never among its own associations; every other word is, exactly once."""
+    for _ in range(5):
+        vocab = random_vocab(rng, int(rng.integers(3, 12)), 5)
+        word = str(rng.choice(list(vocab)))
+        got = [str(w) for w, _ in student.associate(word, vocab)]
+        assert word not in got, "the query word is in its own association list"
+        assert sorted(got) == sorted(w for w in vocab if w != word)
+
+
+def test_associate_probabilities_sum_to_one(student, rng):
+    """The probabilities over the other words sum to 1, highest first."""
+    vocab = random_vocab(rng, int(rng.integers(3, 20)), 6)
+    probs = [float(p) for _, p in student.associate(str(rng.choice(list(vocab))), vocab)]
+    assert sum(probs) == pytest.approx(1.0, abs=1e-9)
+    assert probs == sorted(probs, reverse=True), "probabilities are not in descending order"
+
+
+def test_associate_ties_keep_vocabulary_order(student, reference, rng):
+    """Words with equal probabilities keep their order in the vocabulary."""
+    for _ in range(4):
+        d = int(rng.integers(2, 6))
+        base = rng.integers(-3, 4, size=(4, d)).astype(float)
+        base[:, 0] = np.abs(base[:, 0]) + 1.0
+        rows = base[rng.integers(0, 4, size=int(rng.integers(6, 12)))]
+        vocab = {w: r for w, r in zip(random_words(rng, len(rows)), rows, strict=True)}
+        word = str(rng.choice(list(vocab)))
+        got = [str(w) for w, _ in student.associate(word, vocab)]
+        assert got == [w for w, _ in reference.associate(word, vocab)], (
+            "tied words are out of vocabulary order"
+        )
+
+
+def test_associate_unknown_word_raises_naming_it(student, rng):
+    """An unknown word raises ValueError whose message names it (no error string returned)."""
+    vocab = random_vocab(rng, 5, 3)
+    unknown = "unknown" + "".join(rng.choice(list("xyz"), size=4))
+    with pytest.raises(ValueError, match=unknown):
+        student.associate(unknown, vocab)
+
+
+def test_associate_handles_zero_vectors(student, reference, rng):
+    """A zero vector in the vocabulary has cosine 0.0 with the query, not nan."""
+    vocab = random_vocab(rng, 6, 4)
+    words = list(vocab)
+    vocab[words[int(rng.integers(1, 6))]] = np.zeros(4)
+    got = student.associate(words[0], vocab)
+    assert not any(math.isnan(float(p)) for _, p in got), "a zero vector gave nan"
+    assert_same_pairs(got, reference.associate(words[0], vocab))
+
+
+def test_associate_rejects_nonpositive_scale(student, rng):
+    """A scale of zero or below raises ValueError."""
+    vocab = random_vocab(rng, 4, 3)
+    with pytest.raises(ValueError):
+        student.associate(next(iter(vocab)), vocab, scale=-float(rng.uniform(0.1, 5)))
+    with pytest.raises(ValueError):
+        student.associate(next(iter(vocab)), vocab, scale=0.0)
+
+
+def test_associate_on_real_model_vectors(student, reference, minilm, rng):
+    """associate agrees with the reference on the real model's word vectors."""
+    words = rng.choice(minilm.common_words, size=12, replace=False).tolist()
+    vocab = {w: minilm.vector(w).astype(float) for w in words}
+    for w in words[:3]:
+        assert_same_pairs(student.associate(w, vocab), reference.associate(w, vocab))
+
+
+# top_k
+
+
+def test_top_k_matches_reference_on_random_probs(student, reference, rng):
+    """top_k keeps the k most likely entries and renormalizes them."""
+    for i in range(15):
+        n = int(rng.integers(1, 30))
+        probs, k = random_probs(rng, n), int(rng.integers(1, n + 1))
+        got = array(student.top_k(probs.tolist() if i % 2 else probs, k))
+        assert np.allclose(got, reference.top_k(probs, k), rtol=1e-6, atol=1e-12)
+
+
+def test_top_k_renormalizes(student, rng):
+    """The kept probabilities are divided by their total, so they sum to 1 again."""
+    for _ in range(5):
+        probs = random_probs(rng, 10)
+        k = int(rng.integers(1, 9))
+        got = array(student.top_k(probs, k))
+        assert got.sum() == pytest.approx(1.0, abs=1e-9)
+        kept = got > 0
+        assert np.allclose(got[kept], probs[kept] / probs[kept].sum(), rtol=1e-6)
+
+
+def test_top_k_keeps_exactly_k_most_likely(student, rng):
+    """Exactly k entries survive, and they are the k largest."""
+    for _ in range(5):
+        probs = random_probs(rng, int(rng.integers(5, 20)))
+        k = int(rng.integers(1, len(probs)))
+        got = array(student.top_k(probs, k))
+        assert int((got > 0).sum()) == k
+        assert set(np.flatnonzero(got)) == set(np.argsort(-probs, kind="stable")[:k])
+
+
+def test_top_k_ties_keep_earlier_index(student, reference, rng):
+    """Among equal probabilities at the cut, the earlier index is kept."""
+    for _ in range(5):
+        n = int(rng.integers(4, 12))
+        probs = rng.integers(1, 4, size=n).astype(float)
+        probs /= probs.sum()
+        k = int(rng.integers(1, n))
+        got = array(student.top_k(probs, k))
+        assert np.allclose(got, reference.top_k(probs, k), rtol=1e-6, atol=1e-12)
+
+
+def test_top_k_with_k_beyond_length_keeps_all(student, rng):
+    """A k at or above the number of entries keeps every entry unchanged."""
+    probs = random_probs(rng, int(rng.integers(2, 10)))
+    for k in (len(probs), len(probs) + int(rng.integers(1, 5))):
+        assert np.allclose(array(student.top_k(probs, k)), probs, rtol=1e-6)
+
+
+def test_top_k_rejects_invalid_input(student, rng):
+    """k below 1, negative probabilities or probabilities not summing to 1 raise ValueError."""
+    probs = random_probs(rng, 5)
+    bad = probs.copy()
+    bad[0], bad[1] = bad[0] + 1.0, bad[1] - 1.0  # sums to 1, one entry negative
+    for args in ((probs, 0), (probs, -2), (probs * 2, 2), (bad, 2)):
+        with pytest.raises(ValueError):
+            student.top_k(*args)
+
+
+# top_p
+
+
+def test_top_p_matches_reference_on_random_probs(student, reference, rng):
+    """top_p keeps the smallest most-likely set reaching p and renormalizes it."""
+    for i in range(20):
+        probs = random_probs(rng, int(rng.integers(1, 30)))
+        p = float(rng.uniform(0.01, 1.0))
+        got = array(student.top_p(probs.tolist() if i % 2 else probs, p))
+        assert np.allclose(got, reference.top_p(probs, p), rtol=1e-6, atol=1e-12)
+
+
+def test_top_p_mass_reaches_p(student, rng):
+    """The kept entries hold at least mass p, and dropping the least likely kept one falls short."""
+    for _ in range(15):
+        probs = random_probs(rng, int(rng.integers(3, 20)))
+        p = float(rng.uniform(0.05, 0.95))
+        got = array(student.top_p(probs, p))
+        kept = got > 0
+        mass = probs[kept].sum()
+        assert mass >= p - 1e-9, "the kept entries do not reach mass p"
+        assert mass - probs[kept].min() < p, "the kept set is larger than needed"
+        assert got.sum() == pytest.approx(1.0, abs=1e-9)
+
+
+def test_top_p_with_p_one_keeps_every_nonzero_entry(student, rng):
+    """p = 1 cuts nothing, also when rounding leaves the running sum a hair below 1."""
+    for n in (10, 3, int(rng.integers(5, 40))):
+        probs = np.full(n, 1.0 / n)
+        assert np.allclose(array(student.top_p(probs, 1.0)), probs, rtol=1e-6)
+    probs = random_probs(rng, 12, zeros=3)
+    got = array(student.top_p(probs, 1.0))
+    assert np.allclose(got, probs, rtol=1e-6, atol=1e-12)
+
+
+def test_top_p_tiny_p_keeps_only_the_top_entry(student, rng):
+    """A very small p keeps exactly the single most likely entry, with probability 1."""
+    probs = random_probs(rng, int(rng.integers(3, 15)))
+    got = array(student.top_p(probs, 1e-6))
+    want = np.zeros_like(probs)
+    want[np.argmax(probs)] = 1.0
+    assert np.allclose(got, want, atol=1e-12)
+
+
+def test_top_p_ties_keep_earlier_index(student, reference, rng):
+    """Among equal probabilities, the earlier index is kept first."""
+    for _ in range(5):
+        n = int(rng.integers(4, 12))
+        probs = rng.integers(1, 4, size=n).astype(float)
+        probs /= probs.sum()
+        p = float(rng.uniform(0.1, 0.9))
+        got = array(student.top_p(probs, p))
+        assert np.allclose(got, reference.top_p(probs, p), rtol=1e-6, atol=1e-12)
+
+
+def test_top_p_tolerates_rounding_in_running_sum(student, reference, rng):
+    """A running sum that equals p up to rounding counts as reaching p (no extra entry)."""
+    for _ in range(40):
+        tenths = rng.multinomial(10, np.ones(5) / 5)
+        tenths = np.sort(tenths[tenths > 0])[::-1]
+        probs = rng.permutation(tenths / 10.0)
+        cut = int(rng.integers(1, len(tenths) + 1))
+        p = int(tenths[:cut].sum()) / 10.0
+        got = array(student.top_p(probs, p))
+        assert np.allclose(got, reference.top_p(probs, p), rtol=1e-6, atol=1e-12)
+
+
+def test_top_p_rejects_invalid_input(student, rng):
+    """p outside (0, 1], negative probabilities or probabilities not summing to 1: ValueError."""
+    probs = random_probs(rng, 5)
+    for args in ((probs, 0.0), (probs, -0.5), (probs, 1.5), (probs * 0.5, 0.5)):
+        with pytest.raises(ValueError):
+            student.top_p(*args)
+
+
+# sample
+
+
+def test_sample_same_seed_same_draws(student, rng):
+    """Two calls with the same probabilities, n and seed return the same draws."""
+    for _ in range(3):
+        probs = random_probs(rng, int(rng.integers(2, 10))).tolist()
+        n, seed = int(rng.integers(20, 200)), int(rng.integers(0, 2**31))
+        first = [int(i) for i in student.sample(probs, n, seed)]
+        assert [int(i) for i in student.sample(probs, n, seed)] == first
+
+
+def test_sample_different_seeds_give_different_draws(student, rng):
+    """Different seeds give different draws: the seed actually drives the generator."""
+    probs = (np.ones(6) / 6).tolist()
+    seed = int(rng.integers(0, 2**31 - 1))
+    a = [int(i) for i in student.sample(probs, 100, seed)]
+    b = [int(i) for i in student.sample(probs, 100, seed + 1)]
+    assert a != b
+
+
+def test_sample_frequencies_follow_probs(student, rng):
+    """Over many draws the frequency of each index matches its probability."""
+    for _ in range(2):
+        probs = random_probs(rng, int(rng.integers(3, 9)))
+        probs = np.maximum(probs, 0.02)
+        probs /= probs.sum()
+        n = 20000
+        draws = np.asarray(student.sample(probs.tolist(), n, int(rng.integers(0, 2**31))))
+        counts = np.bincount(draws.astype(int), minlength=len(probs))
+        expected = n * probs
+        chi2 = float(((counts - expected) ** 2 / expected).sum())
+        assert chi2 < chi_square_limit(len(probs) - 1), "the frequencies do not follow probs"
+
+
+def test_sample_never_draws_zero_probability(student, rng):
+    """An index of probability 0 is never drawn."""
+    probs = random_probs(rng, 8, zeros=3)
+    draws = [int(i) for i in student.sample(probs.tolist(), 5000, int(rng.integers(0, 2**31)))]
+    assert not set(draws) & set(np.flatnonzero(probs == 0).tolist())
+
+
+def test_sample_returns_n_indices_in_range(student, rng):
+    """sample returns a list of exactly n ints in range(len(probs)); n = 0 gives []."""
+    probs = random_probs(rng, int(rng.integers(2, 10)))
+    n = int(rng.integers(1, 300))
+    draws = list(student.sample(probs, n, int(rng.integers(0, 2**31))))
+    assert len(draws) == n
+    assert all(float(i) == int(i) and 0 <= int(i) < len(probs) for i in draws)
+    assert list(student.sample(probs, 0, 1)) == []
+
+
+def test_sample_rejects_invalid_input(student, rng):
+    """Negative probabilities, probabilities not summing to 1, or n < 0 raise ValueError."""
+    probs = random_probs(rng, 5)
+    bad = probs.copy()
+    bad[0], bad[1] = bad[0] + 1.0, bad[1] - 1.0  # sums to 1, one entry negative
+    for args in ((probs * 1.5, 10, 0), (probs * 0.5, 10, 0), (bad, 10, 0), (probs, -1, 0)):
+        with pytest.raises(ValueError):
+            student.sample(*args)

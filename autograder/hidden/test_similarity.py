@@ -1,0 +1,332 @@
+"""Hidden checks for lesson 03 (cosine similarity). Docstrings are the feedback students see."""
+
+import math
+
+import numpy as np
+import pytest
+
+SEED_PAIRS = [
+    ("北京", "上海", 0.378),
+    ("北京", "东京", 0.836),
+    ("北京", "苹果", 0.173),
+    ("Python", "Java", 0.450),
+    ("Python", "香蕉", 0.072),
+]
+MATRIX_TIME_LIMIT = 2.0  # seconds; the reference needs ~0.1 s, a loop over pairs ~9 s
+
+
+def approx(x):
+    """The pack's float tolerance."""
+    return pytest.approx(x, rel=1e-6, abs=1e-9)
+
+
+def random_vector(rng, d, as_list=False):
+    """A random vector of length d, as a list or an array."""
+    v = rng.normal(size=d) * rng.uniform(0.1, 10.0)
+    return v.tolist() if as_list else v
+
+
+def random_words(rng, n):
+    """n distinct made-up words."""
+    letters = list("abcdefghijklmnopqrstuvwxyz")
+    words = set()
+    while len(words) < n:
+        words.add("".join(rng.choice(letters, size=int(rng.integers(3, 8)))))
+    return [str(w) for w in rng.permutation(sorted(words))]
+
+
+def assert_same_ranking(got, want, scores):
+    """Same length and scores as the reference; near-equal scores may swap their words."""
+    got = [(str(w), float(s)) for w, s in got]
+    assert len(got) == len(want), f"expected {len(want)} results, got {len(got)}"
+    assert len({w for w, _ in got}) == len(got), "a word appears twice in the ranking"
+    for rank, ((gw, gs), (ww, ws)) in enumerate(zip(got, want, strict=True)):
+        assert gs == approx(ws), f"score at rank {rank} differs from the cosine expected there"
+        if gw != ww:
+            assert gw in scores and scores[gw] == approx(ws), f"wrong word at rank {rank}"
+
+
+# cosine_similarity
+
+
+def test_cosine_matches_reference_on_random_vectors(student, reference, rng):
+    """cosine_similarity gives the cosine for vectors of any length, as lists or arrays."""
+    for i in range(30):
+        d = int(rng.integers(1, 60))
+        a, b = random_vector(rng, d, i % 2 == 0), random_vector(rng, d, i % 3 == 0)
+        got = student.cosine_similarity(a, b)
+        assert np.ndim(got) == 0, "cosine_similarity must return one number, not an array"
+        assert float(got) == approx(reference.cosine_similarity(a, b))
+
+
+def test_cosine_is_scale_invariant(student, rng):
+    """The cosine ignores length: a plain dot product, or one divided by a single norm, fails."""
+    for _ in range(20):
+        d = int(rng.integers(2, 40))
+        a, b = rng.normal(size=d), rng.normal(size=d)
+        base = student.cosine_similarity(a, b)
+        s, t = 10 ** rng.uniform(-3, 3), 10 ** rng.uniform(-3, 3)
+        assert student.cosine_similarity(s * a, t * b) == approx(base)
+        assert student.cosine_similarity(-s * a, b) == approx(-base)
+
+
+def test_cosine_zero_vector_is_zero(student, rng):
+    """A zero vector on either side (or both) gives 0.0, not nan and not an error."""
+    for _ in range(5):
+        d = int(rng.integers(1, 30))
+        v, zero = rng.normal(size=d), np.zeros(d)
+        for a, b in ((zero, v), (v, zero), (zero, zero), (zero.tolist(), v.tolist())):
+            got = float(student.cosine_similarity(a, b))
+            assert not math.isnan(got), "cosine with a zero vector came back nan"
+            assert got == 0.0
+
+
+def test_cosine_different_lengths_raise_value_error(student, rng):
+    """Vectors of different lengths raise ValueError instead of a silent or truncated answer."""
+    for i in range(6):
+        n = int(rng.integers(1, 20))
+        m = n + int(rng.integers(1, 5))
+        a, b = random_vector(rng, n, i % 2 == 0), random_vector(rng, m, i % 2 == 0)
+        with pytest.raises(ValueError):
+            student.cosine_similarity(a, b)
+        with pytest.raises(ValueError):
+            student.cosine_similarity(b, a)
+
+
+def test_cosine_stays_within_unit_interval(student, rng):
+    """The cosine of a vector with itself or its negative never leaves [-1, 1] (clip it)."""
+    for _ in range(200):
+        v = rng.normal(size=int(rng.integers(2, 12)))
+        same = float(student.cosine_similarity(v, v))
+        opposite = float(student.cosine_similarity(v, -v))
+        assert -1.0 <= same <= 1.0 and same == approx(1.0)
+        assert -1.0 <= opposite <= 1.0 and opposite == approx(-1.0)
+
+
+def test_cosine_reproduces_the_seed_pairs(student, minilm):
+    """With the real model's vectors, the seed article's five printed cosines come out."""
+    for a, b, want in SEED_PAIRS:
+        got = float(student.cosine_similarity(minilm.vector(a), minilm.vector(b)))
+        assert round(got, 3) == pytest.approx(want, abs=1e-9)
+
+
+def test_cosine_on_real_model_vectors(student, reference, minilm, rng):
+    """cosine_similarity agrees with the reference on the real model's word vectors."""
+    words = minilm.common_words
+    for _ in range(20):
+        i, j = rng.choice(len(words), size=2, replace=False)
+        a, b = minilm.vector(words[i]).astype(float), minilm.vector(words[j]).astype(float)
+        assert float(student.cosine_similarity(a, b)) == approx(reference.cosine_similarity(a, b))
+
+
+# cosine_matrix
+
+
+def test_cosine_matrix_matches_reference_on_random_matrices(student, reference, rng):
+    """cosine_matrix gives every row-by-row cosine, for lists and arrays alike."""
+    for i in range(8):
+        m, n, d = (int(x) for x in rng.integers(1, 25, size=3))
+        A, B = rng.normal(size=(m, d)), rng.normal(size=(n, d)) * 3
+        if i % 2:
+            A, B = A.tolist(), B.tolist()
+        got = np.asarray(student.cosine_matrix(A, B), dtype=float)
+        want = reference.cosine_matrix(A, B)
+        assert got.shape == want.shape, "the result must have shape (rows of A, rows of B)"
+        assert np.allclose(got, want, rtol=1e-6, atol=1e-9)
+
+
+def test_cosine_matrix_shape_is_rows_of_a_by_rows_of_b(student, rng):
+    """Entry [i, j] belongs to row i of A and row j of B, not the transpose."""
+    m, d = int(rng.integers(2, 8)), int(rng.integers(2, 10))
+    n = m + int(rng.integers(1, 6))
+    A, B = rng.normal(size=(m, d)), rng.normal(size=(n, d))
+    got = np.asarray(student.cosine_matrix(A, B))
+    assert got.shape == (m, n)
+    i, j = int(rng.integers(m)), int(rng.integers(n))
+    assert got[i, j] == approx(A[i] @ B[j] / (np.linalg.norm(A[i]) * np.linalg.norm(B[j])))
+
+
+def test_cosine_matrix_zero_rows_give_zero(student, reference, rng):
+    """A zero row in either matrix gives cosines of 0.0 in its row or column, never nan."""
+    m, n, d = 6, 7, int(rng.integers(2, 10))
+    A, B = rng.normal(size=(m, d)), rng.normal(size=(n, d))
+    A[rng.choice(m, size=2, replace=False)] = 0.0
+    B[rng.choice(n, size=3, replace=False)] = 0.0
+    got = np.asarray(student.cosine_matrix(A, B), dtype=float)
+    assert not np.isnan(got).any(), "a zero row produced nan"
+    assert np.allclose(got, reference.cosine_matrix(A, B), rtol=1e-6, atol=1e-9)
+
+
+def test_cosine_matrix_stays_within_unit_interval(student, rng):
+    """Cosines of rows with themselves or their negatives are clipped to [-1, 1]."""
+    A = rng.normal(size=(300, int(rng.integers(3, 12))))
+    for B, want in ((A, 1.0), (-A, -1.0)):
+        got = np.diag(np.asarray(student.cosine_matrix(A, B), dtype=float))
+        assert np.all(got <= 1.0) and np.all(got >= -1.0), "a cosine fell outside [-1, 1]"
+        assert np.allclose(got, want, rtol=1e-9)
+
+
+def test_cosine_matrix_mismatched_columns_raise_value_error(student, rng):
+    """Rows of A and B with different lengths raise ValueError."""
+    d = int(rng.integers(2, 10))
+    A, B = rng.normal(size=(3, d)), rng.normal(size=(4, d + 1))
+    with pytest.raises(ValueError):
+        student.cosine_matrix(A, B)
+    with pytest.raises(ValueError):
+        student.cosine_matrix(B.tolist(), A.tolist())
+
+
+def test_cosine_matrix_is_vectorized(student, reference, minilm, rng):
+    """cosine_matrix on a whole vocabulary finishes within the time limit (no Python loops)."""
+    B = minilm.matrix
+    A = B[rng.choice(len(B), size=400, replace=False)]
+    A = A + rng.normal(scale=0.01, size=A.shape).astype(np.float32)
+    got = np.asarray(student.with_timeout(MATRIX_TIME_LIMIT).cosine_matrix(A, B), dtype=float)
+    want = reference.cosine_matrix(A, B)
+    assert got.shape == want.shape
+    assert np.allclose(got, want, rtol=0, atol=1e-5)
+
+
+# most_similar
+
+
+def test_most_similar_matches_reference_on_random_vocabulary(student, reference, rng):
+    """most_similar ranks by cosine, highest first, and returns k (word, score) pairs."""
+    for i in range(6):
+        n, d = int(rng.integers(5, 40)), int(rng.integers(2, 20))
+        words, matrix, query = random_words(rng, n), rng.normal(size=(n, d)), rng.normal(size=d)
+        k = int(rng.integers(1, n + 1))
+        if i % 2:
+            matrix, query = matrix.tolist(), query.tolist()
+        want = reference.most_similar(query, matrix, words, k=k)
+        scores = dict(reference.most_similar(query, matrix, words, k=n))
+        assert_same_ranking(student.most_similar(query, matrix, words, k=k), want, scores)
+
+
+def test_most_similar_default_k_is_five(student, reference, rng):
+    """Without k, most_similar returns five results."""
+    n, d = 12, int(rng.integers(2, 10))
+    words, matrix, query = random_words(rng, n), rng.normal(size=(n, d)), rng.normal(size=d)
+    scores = dict(reference.most_similar(query, matrix, words, k=n))
+    got = student.most_similar(query, matrix, words)
+    assert_same_ranking(got, reference.most_similar(query, matrix, words), scores)
+
+
+def test_most_similar_applies_exclude(student, reference, rng):
+    """Excluded words never appear in the result, and the next best words take their place."""
+    for _ in range(5):
+        n, d = int(rng.integers(8, 30)), int(rng.integers(2, 12))
+        words, matrix, query = random_words(rng, n), rng.normal(size=(n, d)), rng.normal(size=d)
+        best = reference.most_similar(query, matrix, words, k=2)
+        exclude = [best[0][0], best[1][0], *rng.choice(words, size=3).tolist(), "not-a-word"]
+        k = int(rng.integers(1, 6))
+        got = student.most_similar(query, matrix, words, k=k, exclude=exclude)
+        assert not {w for w, _ in got} & set(exclude), "an excluded word is in the result"
+        want = reference.most_similar(query, matrix, words, k=k, exclude=exclude)
+        scores = dict(reference.most_similar(query, matrix, words, k=n, exclude=exclude))
+        assert_same_ranking(got, want, scores)
+
+
+def test_most_similar_returns_everything_when_k_is_large(student, reference, rng):
+    """When k exceeds the number of candidate words, all of them come back, ranked."""
+    n, d = int(rng.integers(3, 10)), 4
+    words, matrix, query = random_words(rng, n), rng.normal(size=(n, d)), rng.normal(size=d)
+    got = student.most_similar(query, matrix, words, k=n + 5, exclude=[words[0]])
+    want = reference.most_similar(query, matrix, words, k=n + 5, exclude=[words[0]])
+    assert_same_ranking(got, want, dict(want))
+
+
+def test_most_similar_ties_keep_input_order(student, reference, rng):
+    """Words with exactly equal scores come in the order of the word list (stable sort)."""
+    for _ in range(5):
+        n, d = int(rng.integers(10, 25)), int(rng.integers(3, 7))
+        rows = rng.integers(0, 4, size=(n // 3, d)).astype(float)
+        rows[:, 0] += 1.0  # no zero rows
+        matrix = rows[rng.integers(0, len(rows), size=n)]  # many duplicated rows
+        query = np.zeros(d)
+        query[int(rng.integers(d))] = float(rng.integers(1, 5))
+        words = random_words(rng, n)
+        want = reference.most_similar(query, matrix, words, k=n)
+        got = [(str(w), float(s)) for w, s in student.most_similar(query, matrix, words, k=n)]
+        assert [w for w, _ in got] == [w for w, _ in want], "tied words are out of input order"
+
+
+def test_most_similar_on_real_vocabulary(student, reference, minilm, rng):
+    """most_similar over the real model's vocabulary finds the reference's nearest words."""
+    words = minilm.common_words
+    matrix = minilm.vectors(words).astype(float)
+    for w in rng.choice(words, size=3, replace=False).tolist():
+        k = int(rng.integers(3, 11))
+        query = minilm.vector(w).astype(float)
+        got = student.most_similar(query, matrix, words, k=k, exclude=[w])
+        want = reference.most_similar(query, matrix, words, k=k, exclude=[w])
+        row = reference.cosine_matrix(query[None, :], matrix)[0]
+        scores = {x: float(s) for x, s in zip(words, row, strict=True) if x != w}
+        assert_same_ranking(got, want, scores)
+
+
+def test_most_similar_rejects_invalid_input(student, rng):
+    """k < 1, a word list that does not match the rows, or a query of the wrong length: ValueError."""
+    n, d = 6, int(rng.integers(2, 8))
+    words, matrix, query = random_words(rng, n), rng.normal(size=(n, d)), rng.normal(size=d)
+    with pytest.raises(ValueError):
+        student.most_similar(query, matrix, words, k=0)
+    with pytest.raises(ValueError):
+        student.most_similar(query, matrix, words[:-1], k=2)
+    with pytest.raises(ValueError):
+        student.most_similar(np.append(query, 1.0), matrix, words, k=2)
+
+
+# angle_degrees
+
+
+def test_angle_matches_reference_on_random_vectors(student, reference, rng):
+    """angle_degrees agrees with the reference on random vectors."""
+    for i in range(30):
+        d = int(rng.integers(1, 40))
+        a, b = random_vector(rng, d, i % 2 == 0), random_vector(rng, d)
+        got = float(student.angle_degrees(a, b))
+        assert got == pytest.approx(reference.angle_degrees(a, b), rel=1e-6, abs=1e-6)
+
+
+def test_angle_is_in_degrees(student, rng):
+    """The angle is in degrees, from 0 to 180, not in radians."""
+    for _ in range(10):
+        theta = float(rng.uniform(1.0, 179.0))
+        r, s = float(rng.uniform(0.5, 5)), float(rng.uniform(0.5, 5))
+        a = [r, 0.0]
+        b = [s * math.cos(math.radians(theta)), s * math.sin(math.radians(theta))]
+        assert float(student.angle_degrees(a, b)) == pytest.approx(theta, abs=1e-6)
+
+
+def test_angle_with_itself_is_never_nan(student, minilm, rng):
+    """The angle of a vector with itself is 0, never nan, though rounding may give cos > 1."""
+    vectors = [rng.normal(size=int(rng.integers(2, 20))) for _ in range(100)]
+    vectors += [minilm.vector(w) for w in rng.choice(minilm.common_words, size=20).tolist()]
+    for v in vectors:
+        got = float(student.angle_degrees(v, v))
+        assert not math.isnan(got), "the angle of a vector with itself came back nan"
+        assert got == pytest.approx(0.0, abs=1e-4)
+
+
+def test_angle_of_opposite_vectors_is_180(student, rng):
+    """A vector and its negative are 180 degrees apart, never nan (clip at -1 too)."""
+    for _ in range(100):
+        v = rng.normal(size=int(rng.integers(2, 20)))
+        got = float(student.angle_degrees(v, -v * rng.uniform(0.1, 10)))
+        assert not math.isnan(got), "the angle of opposite vectors came back nan"
+        assert got == pytest.approx(180.0, abs=1e-4)
+
+
+def test_angle_with_zero_vector_is_90(student, rng):
+    """A zero vector has cosine 0.0 with anything, so the angle is 90 degrees, not nan."""
+    d = int(rng.integers(2, 20))
+    got = float(student.angle_degrees(np.zeros(d), rng.normal(size=d)))
+    assert got == pytest.approx(90.0, abs=1e-9)
+
+
+def test_angle_different_lengths_raise_value_error(student, rng):
+    """Vectors of different lengths raise ValueError in angle_degrees too."""
+    n = int(rng.integers(2, 10))
+    with pytest.raises(ValueError):
+        student.angle_degrees(rng.normal(size=n), rng.normal(size=n + 1))

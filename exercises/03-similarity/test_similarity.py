@@ -1,0 +1,157 @@
+"""Public checks for lesson 03 (cosine similarity). Run: pytest exercises/03-similarity"""
+
+import math
+
+import numpy as np
+import pytest
+
+# The seed article's five pairs, printed with 3 decimals, and what the real model gives.
+SEED_PAIRS = [
+    ("北京", "上海", 0.378),
+    ("北京", "东京", 0.836),
+    ("北京", "苹果", 0.173),
+    ("Python", "Java", 0.450),
+    ("Python", "香蕉", 0.072),
+]
+
+
+def test_cosine_of_small_vectors(student):
+    """cosine_similarity gives 1, 0 and -1 for same, perpendicular and opposite directions."""
+    cases = [
+        ([1, 2, 3], [2, 4, 6], 1.0, "same direction"),
+        ([1, 0], [0, 1], 0.0, "perpendicular"),
+        ([1, 2], [-1, -2], -1.0, "opposite directions"),
+        ([3, 4], [4, 3], 0.96, "(3*4 + 4*3) / (5 * 5)"),
+    ]
+    for a, b, want, why in cases:
+        got = student.cosine_similarity(a, b)
+        assert got == pytest.approx(want, rel=1e-6, abs=1e-9), (
+            f"cosine_similarity({a}, {b}) should be {want} ({why}), got {got}"
+        )
+
+
+def test_cosine_is_scale_invariant(student):
+    """Stretching a vector does not change its direction, so the cosine stays the same."""
+    a, b = [1.0, 2.0, 2.0], [2.0, 0.0, 1.0]
+    base = student.cosine_similarity(a, b)
+    stretched = student.cosine_similarity([10 * x for x in a], [0.5 * x for x in b])
+    assert base == pytest.approx(4 / 3 / math.sqrt(5), rel=1e-6), (
+        f"cos({a}, {b}) = 4 / (3 * sqrt(5)) = 0.596285, got {base}: divide the dot product "
+        "by both lengths"
+    )
+    assert stretched == pytest.approx(base, rel=1e-6), (
+        f"multiplying a by 10 and b by 0.5 changed the cosine from {base} to {stretched}; "
+        "the cosine depends only on directions (a plain dot product is not a cosine)"
+    )
+
+
+def test_cosine_zero_vector_is_zero(student):
+    """A zero vector has no direction: the cosine is 0.0 by convention, never nan."""
+    got = student.cosine_similarity([0, 0, 0], [1, 2, 3])
+    assert not math.isnan(got), "cosine with a zero vector came back nan; return 0.0 instead"
+    assert got == 0.0, f"cosine with a zero vector should be 0.0, got {got}"
+
+
+def test_cosine_different_lengths_raise(student):
+    """Vectors of different lengths have no cosine: ValueError, not a silent answer."""
+    with pytest.raises(ValueError):
+        student.cosine_similarity([1, 2, 3], [1, 2])
+
+
+def test_cosine_reproduces_the_seed_pairs(student, minilm):
+    """With MiniLM's real vectors, the five pairs of the seed article come out as printed there."""
+    for a, b, want in SEED_PAIRS:
+        got = student.cosine_similarity(minilm.vector(a), minilm.vector(b))
+        assert round(got, 3) == pytest.approx(want, abs=1e-9), (
+            f"cosine of {a} and {b} with MiniLM should print as {want:.3f} (as in the seed "
+            f"article), got {got:.6f}"
+        )
+
+
+def test_cosine_never_exceeds_one(student):
+    """Rounding can push a vector's cosine with itself above 1: clip it to [-1, 1]."""
+    v = [0.1, 0.7]  # np.dot(v, v) / (|v| * |v|) is 1.0000000000000002 in float64
+    got = student.cosine_similarity(v, v)
+    assert -1.0 <= got <= 1.0, f"cosine_similarity({v}, {v}) = {got!r} is outside [-1, 1]"
+    assert got == pytest.approx(1.0, rel=1e-9)
+
+
+def test_cosine_matrix_small(student):
+    """cosine_matrix(A, B) has one row per row of A and one column per row of B."""
+    A = [[1, 0], [0, 2]]
+    B = [[3, 0], [1, 1], [0, 0]]
+    got = np.asarray(student.cosine_matrix(A, B))
+    want = np.array([[1.0, 1 / math.sqrt(2), 0.0], [0.0, 1 / math.sqrt(2), 0.0]])
+    assert got.shape == (2, 3), f"A has 2 rows and B has 3, so the shape is (2, 3), got {got.shape}"
+    assert np.allclose(got, want, rtol=1e-6, atol=1e-9), (
+        f"expected\n{want.round(6)}\ngot\n{got.round(6)}\n(a zero row gives 0.0, not nan)"
+    )
+
+
+def test_cosine_matrix_is_vectorized(student, minilm, rng):
+    """cosine_matrix handles a whole vocabulary against hundreds of queries within 2 seconds."""
+    B = minilm.matrix  # about 3000 words x 384 numbers
+    A = B[rng.choice(len(B), size=400, replace=False)]
+    got = np.asarray(student.with_timeout(2.0).cosine_matrix(A, B))
+    assert got.shape == (len(A), len(B)), f"expected shape {(len(A), len(B))}, got {got.shape}"
+    for _ in range(20):
+        i, j = int(rng.integers(len(A))), int(rng.integers(len(B)))
+        a, b = A[i].astype(float), B[j].astype(float)
+        want = a @ b / (np.linalg.norm(a) * np.linalg.norm(b))
+        assert got[i, j] == pytest.approx(want, abs=1e-5), (
+            f"entry [{i}, {j}] should be the cosine of A[{i}] and B[{j}], {want:.6f}; got {got[i, j]}"
+        )
+
+
+def test_most_similar_ranks_and_excludes(student):
+    """most_similar returns (word, cosine) pairs, highest first, without excluded words."""
+    words = ["cat", "kitten", "car", "dog"]
+    matrix = [[1.0, 0.1], [0.9, 0.2], [0.0, 1.0], [0.8, 0.5]]
+    got = student.most_similar([1.0, 0.1], matrix, words, k=2, exclude=["cat"])
+    names = [w for w, _ in got]
+    assert names == ["kitten", "dog"], (
+        f"ranking [1.0, 0.1] against {words} without 'cat', k=2, should give "
+        f"['kitten', 'dog'], got {names}"
+    )
+    want = (0.9 * 1.0 + 0.2 * 0.1) / (math.hypot(0.9, 0.2) * math.hypot(1.0, 0.1))
+    assert got[0][1] == pytest.approx(want, rel=1e-6), (
+        f"the score of 'kitten' should be its cosine with the query, {want:.6f}; got {got[0][1]}"
+    )
+
+
+def test_most_similar_ties_keep_input_order(student):
+    """Words with equal scores keep the order of the word list (use a stable sort)."""
+    words = ["a", "b", "c", "d", "e"]
+    matrix = [[0, 1], [1, 0], [0, 2], [2, 0], [1, 0]]
+    got = [w for w, _ in student.most_similar([1, 0], matrix, words, k=5)]
+    assert got == ["b", "d", "e", "a", "c"], (
+        f"b, d, e all have cosine 1 and a, c cosine 0 with [1, 0]; ties keep the order of "
+        f"words, so the ranking is ['b', 'd', 'e', 'a', 'c'], got {got}"
+    )
+
+
+def test_angle_degrees_basic(student):
+    """angle_degrees is in degrees: 0, 45, 90 and 180 for these pairs."""
+    cases = [
+        ([1, 0], [2, 0], 0.0),
+        ([1, 0], [1, 1], 45.0),
+        ([1, 0], [0, 3], 90.0),
+        ([1, 0], [-1, 0], 180.0),
+    ]
+    for a, b, want in cases:
+        got = student.angle_degrees(a, b)
+        assert got == pytest.approx(want, abs=1e-6), (
+            f"angle_degrees({a}, {b}) should be {want} degrees, got {got} "
+            "(np.degrees converts from radians)"
+        )
+
+
+def test_angle_with_itself_is_zero_not_nan(student, minilm):
+    """The angle of a vector with itself is 0, never nan, even when rounding makes cos > 1."""
+    for v in ([0.1, 0.7], minilm.vector("北京"), minilm.vector("dog")):
+        got = student.angle_degrees(v, v)
+        assert not math.isnan(got), (
+            "angle_degrees(v, v) came back nan: rounding made the cosine slightly larger "
+            "than 1 and np.arccos is undefined there; clip the cosine to [-1, 1]"
+        )
+        assert got == pytest.approx(0.0, abs=1e-4), f"angle_degrees(v, v) should be 0, got {got}"

@@ -1,0 +1,164 @@
+"""Public checks for lesson 05 (association). Run: pytest exercises/05-association"""
+
+import math
+
+import numpy as np
+import pytest
+
+# The seed article's toy vocabulary: dimensions [health, technology, daily life].
+SEED_VOCAB = {
+    "医院": [0.9, 0.1, 0.2],
+    "医生": [0.85, 0.2, 0.3],
+    "病人": [0.8, 0.0, 0.4],
+    "手术": [0.95, 0.3, 0.1],
+    "代码": [0.1, 0.9, 0.1],
+    "咖啡": [0.2, 0.1, 0.8],
+}
+SEED_OUTPUT = [
+    ("医生", 0.3717),
+    ("手术", 0.3290),
+    ("病人", 0.2972),
+    ("咖啡", 0.0018),
+    ("代码", 0.0002),
+]
+
+
+def chi_square_limit(df: int, z: float = 5.0) -> float:
+    """Wilson-Hilferty: the chi-square value a fair sampler exceeds with probability ~3e-7."""
+    c = 2 / (9 * df)
+    return df * (1 - c + z * math.sqrt(c)) ** 3
+
+
+def test_softmax_small_example(student):
+    """softmax([1, 2, 3]) is exp of each score divided by the sum of the exps."""
+    got = np.asarray(student.softmax([1.0, 2.0, 3.0]), dtype=float)
+    want = np.exp([1.0, 2.0, 3.0]) / np.exp([1.0, 2.0, 3.0]).sum()
+    assert np.allclose(got, want, rtol=1e-6), f"expected {want.round(4)}, got {got.round(4)}"
+    assert got.sum() == pytest.approx(1.0, rel=1e-9), "probabilities must sum to 1"
+
+
+def test_softmax_is_stable_for_large_scores(student):
+    """Scores in the thousands must not overflow: subtract the largest score before exp."""
+    got = np.asarray(student.softmax([1000.0, 1001.0, 1002.0]), dtype=float)
+    assert not np.isnan(got).any(), (
+        "softmax([1000, 1001, 1002]) gave nan: np.exp(1000) is inf and inf / inf is nan; "
+        "subtract the maximum score first (the shift cancels out)"
+    )
+    want = np.asarray(student.softmax([0.0, 1.0, 2.0]), dtype=float)
+    assert np.allclose(got, want, rtol=1e-6), (
+        f"adding 1000 to every score must not change the result: expected {want.round(4)}, "
+        f"got {got.round(4)}"
+    )
+
+
+def test_softmax_temperature_divides_scores(student):
+    """Temperature divides the scores: T = 0.5 doubles them, T = 2 halves them."""
+    scores = [1.0, 2.0, 3.0]
+    for t, scaled in ((0.5, [2.0, 4.0, 6.0]), (2.0, [0.5, 1.0, 1.5])):
+        got = np.asarray(student.softmax(scores, temperature=t), dtype=float)
+        want = np.exp(scaled) / np.exp(scaled).sum()
+        assert np.allclose(got, want, rtol=1e-6), (
+            f"softmax({scores}, temperature={t}) should equal softmax({scaled}) = "
+            f"{want.round(4)}, got {got.round(4)}"
+        )
+
+
+def test_softmax_rejects_nonpositive_temperature(student):
+    """A temperature of 0 or below has no meaning: ValueError."""
+    for t in (0.0, -1.0):
+        with pytest.raises(ValueError):
+            student.softmax([1.0, 2.0], temperature=t)
+
+
+def test_associate_reproduces_the_seed(student):
+    """associate('医院', seed vocabulary) prints exactly the seed article's five probabilities."""
+    got = [(w, round(float(p), 4)) for w, p in student.associate("医院", SEED_VOCAB)]
+    assert got == SEED_OUTPUT, f"expected the seed's output {SEED_OUTPUT}, got {got}"
+
+
+def test_associate_excludes_the_query_word(student):
+    """The input word is not one of its own associations; the others' probabilities sum to 1."""
+    got = student.associate("手术", SEED_VOCAB, scale=5.0)
+    words = [w for w, _ in got]
+    assert "手术" not in words, "the query word must be skipped (its cosine with itself is 1)"
+    assert sorted(words) == sorted(w for w in SEED_VOCAB if w != "手术")
+    assert sum(p for _, p in got) == pytest.approx(1.0, rel=1e-9)
+    probs = [p for _, p in got]
+    assert probs == sorted(probs, reverse=True), "highest probability first"
+
+
+def test_associate_unknown_word_raises(student):
+    """An unknown word raises ValueError whose message names the word (not an error string)."""
+    with pytest.raises(ValueError, match="火车"):
+        student.associate("火车", SEED_VOCAB)
+
+
+def test_top_k_keeps_k_and_renormalizes(student):
+    """top_k keeps the k largest probabilities and divides them by their sum."""
+    got = np.asarray(student.top_k([0.1, 0.5, 0.15, 0.25], 2), dtype=float)
+    want = np.array([0.0, 0.5, 0.0, 0.25]) / 0.75
+    assert np.allclose(got, want, rtol=1e-6, atol=1e-12), (
+        f"keeping the 2 largest of [0.1, 0.5, 0.15, 0.25] and renormalizing gives "
+        f"{want.round(4)}, got {got.round(4)}"
+    )
+
+
+def test_top_k_ties_keep_earlier_index(student):
+    """When equal probabilities straddle the cut, top_k keeps the earlier index."""
+    got = np.asarray(student.top_k([0.25, 0.25, 0.5], 2), dtype=float)
+    want = np.array([1 / 3, 0.0, 2 / 3])
+    assert np.allclose(got, want, rtol=1e-6, atol=1e-12), (
+        f"top_k([0.25, 0.25, 0.5], 2) keeps 0.5 and the FIRST 0.25: {want.round(4)}, "
+        f"got {got.round(4)}"
+    )
+
+
+def test_top_p_keeps_smallest_set_reaching_p(student):
+    """top_p keeps the most likely entries until their mass reaches p (ties: earlier first)."""
+    probs = [0.25, 0.5, 0.25]
+    for p, want in ((0.5, [0, 1, 0]), (0.6, [1 / 3, 2 / 3, 0]), (0.75, [1 / 3, 2 / 3, 0])):
+        got = np.asarray(student.top_p(probs, p), dtype=float)
+        assert np.allclose(got, want, rtol=1e-6, atol=1e-12), (
+            f"top_p({probs}, {p}) should be {np.round(want, 4)}: sorted, 0.5 then the first "
+            f"0.25; stop as soon as the running sum is >= p. Got {got.round(4)}"
+        )
+
+
+def test_top_p_with_p_one_keeps_everything(student):
+    """With p = 1 nothing is cut, even when rounding keeps the running sum just below 1."""
+    probs = [0.1] * 10  # np.cumsum gives 0.9999999999999999 at the end, not 1.0
+    got = np.asarray(student.top_p(probs, 1.0), dtype=float)
+    assert np.allclose(got, probs, rtol=1e-6), (
+        f"top_p([0.1] * 10, 1.0) should keep all ten entries, got {got.round(4)}"
+    )
+
+
+def test_sample_is_reproducible(student):
+    """The same seed gives the same draws; another seed gives other draws."""
+    probs = [0.1, 0.2, 0.3, 0.4]
+    first = list(student.sample(probs, 50, 7))
+    assert list(student.sample(probs, 50, 7)) == first, (
+        "two calls with seed=7 gave different draws: build np.random.default_rng(seed)"
+    )
+    assert list(student.sample(probs, 50, 8)) != first, "seed=8 gave the same draws as seed=7"
+    assert len(first) == 50 and all(0 <= int(i) < 4 for i in first)
+
+
+def test_sample_frequencies_follow_probs(student):
+    """Over many draws each index comes up about probs[i] of the time."""
+    probs = np.array([0.05, 0.15, 0.3, 0.5, 0.0])
+    n = 20000
+    counts = np.bincount(np.asarray(student.sample(probs.tolist(), n, 42)), minlength=5)
+    assert counts[4] == 0, "index 4 has probability 0 and must never be drawn"
+    expected = n * probs[:4]
+    chi2 = float(((counts[:4] - expected) ** 2 / expected).sum())
+    assert chi2 < chi_square_limit(3), (
+        f"counts {counts.tolist()} are too far from the expected {expected.tolist()}"
+    )
+
+
+def test_sample_rejects_invalid_probs(student):
+    """Probabilities that are negative or do not sum to 1 raise ValueError."""
+    for bad in ([0.5, 0.6], [1.2, -0.2], [0.2, 0.2]):
+        with pytest.raises(ValueError):
+            student.sample(bad, 3, 0)
