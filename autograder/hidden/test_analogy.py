@@ -1,0 +1,344 @@
+"""Hidden checks for lesson 04 (analogy): random inputs compared with the reference."""
+
+import re
+
+import numpy as np
+import pytest
+
+TOY = {
+    "king": [0.9, 0.8, 1.0, 0.1],
+    "man": [0.1, 0.9, 1.0, 0.0],
+    "woman": [0.1, -0.9, 1.0, 0.0],
+    "queen": [0.9, -0.8, 1.0, 0.1],
+    "apple": [0.0, 0.0, 0.0, 0.9],
+}
+
+
+def random_words(rng, n):
+    """n distinct made-up words."""
+    words = set()
+    while len(words) < n:
+        words.add("".join(rng.choice(list("abcdefghijklmnopqrstuvwxyz"), size=6)))
+    return sorted(words, key=lambda _: rng.random())
+
+
+def random_embeddings(rng, n, dim, spread=True):
+    """n made-up words with random vectors; with spread, lengths vary a lot."""
+    vectors = rng.normal(size=(n, dim))
+    if spread:
+        vectors *= rng.uniform(0.2, 5.0, size=(n, 1))
+    return dict(zip(random_words(rng, n), vectors, strict=True))
+
+
+def same_ranking(got, expected):
+    """Assert two ranked lists hold the same words in the same order and the same scores."""
+    got = [(str(w), float(s)) for w, s in got]
+    assert [w for w, _ in got] == [w for w, _ in expected]
+    assert [s for _, s in got] == pytest.approx([s for _, s in expected], rel=1e-6, abs=1e-9)
+
+
+def raw_answer(a, b, c, embeddings):
+    """3CosAdd on raw (unnormalized) vectors, inputs excluded: a tempting shortcut."""
+    words = [w for w in embeddings if w not in (a, b, c)]
+    target = np.asarray(embeddings[b]) - np.asarray(embeddings[a]) + np.asarray(embeddings[c])
+    mat = np.array([embeddings[w] for w in words], dtype=float)
+    cos = mat @ target / (np.linalg.norm(mat, axis=1) * np.linalg.norm(target))
+    return words[int(np.argmax(cos))]
+
+
+def questions_from(rng, words, n, unknown=()):
+    """n random questions over `words`, some holding a word from `unknown`."""
+    questions = []
+    for _ in range(n):
+        q = [str(w) for w in rng.choice(words, size=4, replace=False)]
+        if unknown and rng.random() < 0.3:
+            q[int(rng.integers(0, 4))] = str(rng.choice(unknown))
+        questions.append(q)
+    return questions
+
+
+def read_questions(path):
+    questions = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if line and not line.startswith(("#", ":")):
+            questions.append(line.split())
+    return questions
+
+
+# nearest
+
+
+def test_nearest_matches_reference(student, reference, rng):
+    """Ranking by cosine differs from the expected one (scores, order or k)."""
+    emb = random_embeddings(rng, int(rng.integers(10, 40)), int(rng.integers(3, 12)))
+    query = rng.normal(size=len(next(iter(emb.values()))))
+    k = int(rng.integers(1, 8))
+    same_ranking(student.nearest(query, emb, k=k), reference.nearest(query, emb, k=k))
+
+
+def test_nearest_is_scale_invariant(student, reference, rng):
+    """The score must be a cosine: scaling the query or a word vector must not change it."""
+    emb = random_embeddings(rng, 15, 5)
+    query = rng.normal(size=5)
+    scaled = {w: v * float(rng.uniform(0.01, 100.0)) for w, v in emb.items()}
+    got = student.nearest(query * float(rng.uniform(0.01, 100.0)), scaled, k=15)
+    same_ranking(got, reference.nearest(query, emb, k=15))
+
+
+def test_nearest_excludes_words(student, reference, rng):
+    """Excluded words must not appear in the ranking."""
+    emb = random_embeddings(rng, 20, 6)
+    words = list(emb)
+    exclude = [str(w) for w in rng.choice(words, size=5, replace=False)] + ["notaword"]
+    query = np.asarray(emb[exclude[0]]) + rng.normal(scale=0.1, size=6)
+    got = student.nearest(query, emb, k=5, exclude=exclude)
+    same_ranking(got, reference.nearest(query, emb, k=5, exclude=exclude))
+
+
+def test_nearest_ties_keep_input_order(student, rng):
+    """Equal scores must keep the dict's order (the earlier word first)."""
+    dim = 4
+    axis = int(rng.integers(0, dim))
+    words = random_words(rng, 8)
+    emb = {}
+    for i, w in enumerate(words):
+        v = np.zeros(dim)
+        v[axis if i % 2 else (axis + 1) % dim] = float(rng.integers(1, 6))
+        emb[w] = v
+    query = np.zeros(dim)
+    query[axis] = 2.0
+    got = [str(w) for w, _ in student.nearest(query, emb, k=4)]
+    assert got == [w for i, w in enumerate(words) if i % 2]
+
+
+def test_nearest_k_larger_than_vocabulary(student, rng):
+    """Asking for more words than there are must return every remaining word, once."""
+    emb = random_embeddings(rng, 6, 3)
+    got = student.nearest(rng.normal(size=3), emb, k=50, exclude=[list(emb)[0]])
+    assert sorted(str(w) for w, _ in got) == sorted(list(emb)[1:])
+
+
+def test_nearest_zero_vector_scores_zero(student, rng):
+    """A zero vector must get cosine 0.0, not nan."""
+    emb = random_embeddings(rng, 5, 4)
+    zero_word = list(emb)[int(rng.integers(0, 5))]
+    emb[zero_word] = np.zeros(4)
+    scores = {str(w): float(s) for w, s in student.nearest(rng.normal(size=4), emb, k=5)}
+    assert scores[zero_word] == 0.0
+    all_zero = student.nearest(np.zeros(4), emb, k=5)
+    assert all(float(s) == 0.0 for _, s in all_zero)
+
+
+def test_nearest_rejects_mismatched_lengths(student, rng):
+    """A query of another length than the word vectors must raise ValueError."""
+    emb = random_embeddings(rng, 5, 4)
+    with pytest.raises(ValueError):
+        student.nearest(rng.normal(size=3), emb)
+
+
+def test_nearest_rejects_bad_k(student):
+    """k must be a positive integer; 0 must raise ValueError."""
+    with pytest.raises(ValueError):
+        student.nearest([1.0, 0.0, 0.0, 0.0], TOY, k=0)
+
+
+# analogy (3CosAdd)
+
+
+def test_analogy_matches_reference(student, reference, rng):
+    """3CosAdd ranking differs from the expected one (target direction or scores)."""
+    emb = random_embeddings(rng, int(rng.integers(15, 40)), int(rng.integers(4, 12)))
+    a, b, c = (str(w) for w in rng.choice(list(emb), size=3, replace=False))
+    k = int(rng.integers(1, 6))
+    same_ranking(student.analogy(a, b, c, emb, k=k), reference.analogy(a, b, c, emb, k=k))
+
+
+def test_analogy_target_direction(student, reference, rng):
+    """The target must be u(b) - u(a) + u(c): signs or argument order are off."""
+    for _ in range(3):
+        emb = random_embeddings(rng, 12, 3, spread=False)
+        a, b, c = (str(w) for w in rng.choice(list(emb), size=3, replace=False))
+        got = student.analogy(a, b, c, emb, k=9)
+        same_ranking(got, reference.analogy(a, b, c, emb, k=9))
+
+
+def test_analogy_never_returns_an_input_word(student, reference, rng):
+    """An input word must never be the answer unless exclude_inputs=False."""
+    for _ in range(1000):  # random draws until the case discriminates
+        emb = random_embeddings(rng, 10, 3, spread=False)
+        a, b, c = (str(w) for w in rng.choice(list(emb), size=3, replace=False))
+        top = reference.analogy(a, b, c, emb, k=1, exclude_inputs=False)[0][0]
+        if top in (a, b, c):
+            break
+    else:
+        pytest.fail("could not draw a discriminating case")
+    same_ranking(student.analogy(a, b, c, emb, k=3), reference.analogy(a, b, c, emb, k=3))
+
+
+def test_analogy_can_keep_input_words(student, reference, rng):
+    """exclude_inputs=False must let every word compete, inputs included."""
+    emb = random_embeddings(rng, 10, 4)
+    a, b, c = (str(w) for w in rng.choice(list(emb), size=3, replace=False))
+    got = student.analogy(a, b, c, emb, k=10, exclude_inputs=False)
+    same_ranking(got, reference.analogy(a, b, c, emb, k=10, exclude_inputs=False))
+
+
+def test_analogy_normalizes_before_arithmetic(student, reference, rng):
+    """Vectors must be scaled to unit length before the subtraction and addition."""
+    for _ in range(1000):  # random draws until the case discriminates
+        emb = random_embeddings(rng, 12, 3, spread=True)
+        a, b, c = (str(w) for w in rng.choice(list(emb), size=3, replace=False))
+        expected = reference.analogy(a, b, c, emb, k=1)
+        if expected[0][0] != raw_answer(a, b, c, emb):
+            break
+    else:
+        pytest.fail("could not draw a discriminating case")
+    same_ranking(student.analogy(a, b, c, emb, k=1), expected)
+
+
+def test_analogy_unknown_word_raises_valueerror(student, rng):
+    """An unknown input word must raise ValueError whose message names the word."""
+    emb = random_embeddings(rng, 8, 3)
+    words = list(emb)
+    unknown = random_words(rng, 1)[0] + "x"
+    slot = int(rng.integers(0, 3))
+    args = [words[0], words[1], words[2]]
+    args[slot] = unknown
+    with pytest.raises(ValueError, match=re.escape(unknown)):
+        student.analogy(*args, emb)
+
+
+def test_analogy_real_minilm_vectors(student, reference, minilm, rng):
+    """3CosAdd on the real model's vectors gives another ranking than expected."""
+    words = [str(w) for w in rng.choice(minilm.common_words, size=300, replace=False)]
+    emb = minilm.embeddings(list(dict.fromkeys(["man", "king", "woman", "queen", *words])))
+    got = student.analogy("man", "king", "woman", emb, k=5)
+    same_ranking(got, reference.analogy("man", "king", "woman", emb, k=5))
+
+
+# analogy_cosmul (3CosMul)
+
+
+def test_cosmul_matches_reference(student, reference, rng):
+    """3CosMul scores differ from s(x,b) s(x,c) / (s(x,a) + eps) with shifted cosines."""
+    emb = random_embeddings(rng, int(rng.integers(15, 40)), int(rng.integers(3, 8)))
+    a, b, c = (str(w) for w in rng.choice(list(emb), size=3, replace=False))
+    k = int(rng.integers(3, 8))
+    same_ranking(
+        student.analogy_cosmul(a, b, c, emb, k=k), reference.analogy_cosmul(a, b, c, emb, k=k)
+    )
+
+
+def test_cosmul_shifts_cosines(student, reference, rng):
+    """Cosines must be shifted to (cos + 1) / 2 before multiplying and dividing."""
+    emb = random_embeddings(rng, 25, 2, spread=False)
+    a, b, c = (str(w) for w in rng.choice(list(emb), size=3, replace=False))
+    same_ranking(
+        student.analogy_cosmul(a, b, c, emb, k=22), reference.analogy_cosmul(a, b, c, emb, k=22)
+    )
+
+
+def test_cosmul_uses_eps(student, reference, rng):
+    """The eps argument must be the constant added to the denominator."""
+    emb = random_embeddings(rng, 20, 5)
+    a, b, c = (str(w) for w in rng.choice(list(emb), size=3, replace=False))
+    eps = float(rng.uniform(0.05, 0.5))
+    got = student.analogy_cosmul(a, b, c, emb, k=5, eps=eps)
+    same_ranking(got, reference.analogy_cosmul(a, b, c, emb, k=5, eps=eps))
+
+
+def test_cosmul_excludes_input_words(student, rng):
+    """3CosMul must never return one of its three input words."""
+    emb = random_embeddings(rng, 8, 3)
+    a, b, c = (str(w) for w in rng.choice(list(emb), size=3, replace=False))
+    got = [str(w) for w, _ in student.analogy_cosmul(a, b, c, emb, k=8)]
+    assert len(got) == 5 and not {a, b, c} & set(got)
+
+
+def test_cosmul_unknown_word_raises_valueerror(student, rng):
+    """An unknown input word must raise ValueError whose message names the word."""
+    emb = random_embeddings(rng, 8, 3)
+    unknown = random_words(rng, 1)[0] + "q"
+    words = list(emb)
+    with pytest.raises(ValueError, match=re.escape(unknown)):
+        student.analogy_cosmul(words[0], unknown, words[1], emb)
+
+
+# analogy_accuracy
+
+
+@pytest.mark.parametrize("method", ["add", "mul"])
+def test_accuracy_matches_reference(student, reference, rng, method):
+    """Accuracy, answered or skipped counts differ from the expected ones."""
+    emb = random_embeddings(rng, 12, 3, spread=False)
+    questions = questions_from(rng, list(emb), 40, unknown=random_words(rng, 3))
+    got = dict(student.analogy_accuracy(questions, emb, method=method))
+    expected = reference.analogy_accuracy(questions, emb, method=method)
+    assert got == pytest.approx(expected, rel=1e-6)
+
+
+def test_accuracy_leaves_skipped_out_of_denominator(student, reference, rng):
+    """Skipped questions must not count in the accuracy's denominator."""
+    emb = random_embeddings(rng, 10, 3, spread=False)
+    words = list(emb)
+    questions = []
+    for _ in range(6):
+        a, b, c = (str(w) for w in rng.choice(words, size=3, replace=False))
+        questions.append([a, b, c, reference.analogy(a, b, c, emb)[0][0]])
+    unknown = random_words(rng, 4)
+    for i in range(int(rng.integers(2, 6))):
+        q = [str(w) for w in rng.choice(words, size=4, replace=False)]
+        q[i % 4] = unknown[i % 4]
+        questions.insert(int(rng.integers(0, len(questions) + 1)), q)
+    got = dict(student.analogy_accuracy(questions, emb))
+    assert got == pytest.approx(reference.analogy_accuracy(questions, emb), rel=1e-6)
+    assert float(got["accuracy"]) == pytest.approx(1.0)
+
+
+def test_accuracy_nothing_answered_is_zero(student, rng):
+    """With no answerable question the accuracy must be 0.0 (no ZeroDivisionError, no nan)."""
+    emb = random_embeddings(rng, 6, 3)
+    questions = [["zz1", "zz2", "zz3", "zz4"]] * int(rng.integers(1, 4))
+    got = dict(student.analogy_accuracy(questions, emb))
+    assert got == {"accuracy": 0.0, "answered": 0, "skipped": len(questions)}
+    assert dict(student.analogy_accuracy([], emb, method="mul")) == {
+        "accuracy": 0.0,
+        "answered": 0,
+        "skipped": 0,
+    }
+
+
+def test_accuracy_rejects_unknown_method(student):
+    """A method other than "add" or "mul" must raise ValueError."""
+    with pytest.raises(ValueError):
+        student.analogy_accuracy([["man", "king", "woman", "queen"]], TOY, method="3cosadd")
+
+
+def test_accuracy_uses_the_chosen_method(student, reference, rng):
+    """method="mul" must answer with 3CosMul and method="add" with 3CosAdd."""
+    for _ in range(1000):  # random draws until the case discriminates
+        emb = random_embeddings(rng, 14, 3, spread=False)
+        questions = []
+        for _ in range(10):
+            a, b, c = (str(w) for w in rng.choice(list(emb), size=3, replace=False))
+            questions.append([a, b, c, reference.analogy_cosmul(a, b, c, emb)[0][0]])
+        add = reference.analogy_accuracy(questions, emb, method="add")
+        if add["accuracy"] < 1.0:
+            break
+    else:
+        pytest.fail("could not draw a discriminating case")
+    for method in ("add", "mul"):
+        got = dict(student.analogy_accuracy(questions, emb, method=method))
+        assert got == pytest.approx(reference.analogy_accuracy(questions, emb, method), rel=1e-6)
+
+
+@pytest.mark.parametrize("method", ["add", "mul"])
+def test_accuracy_on_real_question_set(student, reference, minilm, lesson, rng, method):
+    """Accuracy on the lesson's question set over the real model's vectors is off."""
+    questions = read_questions(lesson.folder / "questions.txt")
+    picked = [questions[i] for i in sorted(rng.choice(len(questions), size=60, replace=False))]
+    words = list(dict.fromkeys(w for q in questions for w in q))
+    emb = minilm.embeddings(list(dict.fromkeys(minilm.common_words + words)))
+    got = dict(student.with_timeout(60).analogy_accuracy(picked, emb, method=method))
+    assert got == pytest.approx(reference.analogy_accuracy(picked, emb, method), rel=1e-6)

@@ -1,0 +1,308 @@
+"""Hidden checks for lesson 02 (embedding lookup): random inputs compared with the reference."""
+
+import numpy as np
+import pytest
+
+UNK = "[UNK]"
+SEED_DOG_FIRST = [-0.0531470, 0.0141944, 0.0071457, 0.0686087]
+SEED_DOG_LAST = [0.1114445, 0.0298569, 0.0239055, 0.1100931]
+
+
+def random_tokens(rng, minilm, n=40, pool=15):
+    """n tokens drawn with repeats from a random pool of real words, in random order."""
+    pool_words = list(rng.choice(minilm.common_words, size=pool, replace=False))
+    return [str(w) for w in rng.choice(pool_words, size=n)]
+
+
+def as_float(x):
+    return np.asarray(x, dtype=float)
+
+
+def padded_batch(rng, b, n, d):
+    """A batch of token vectors with random masks (at least one real token each)."""
+    vectors = rng.normal(size=(b, n, d))
+    lengths = rng.integers(1, n + 1, size=b)
+    mask = (np.arange(n)[None, :] < lengths[:, None]).astype(np.int64)
+    vectors[mask == 0] = rng.normal(50.0, 10.0, size=(int((mask == 0).sum()), d))
+    return vectors, mask
+
+
+# build_vocab
+
+
+def test_build_vocab_matches_reference(student, reference, rng, minilm):
+    """Vocabulary differs from the expected token -> id mapping on tokens with repeats."""
+    tokens = random_tokens(rng, minilm)
+    assert dict(student.build_vocab(tokens)) == reference.build_vocab(tokens)
+
+
+def test_build_vocab_keeps_first_appearance_order(student, reference, rng, minilm):
+    """Ids must follow the order of first appearance, not alphabetical order."""
+    tokens = random_tokens(rng, minilm, n=12, pool=12)
+    while tokens == sorted(tokens):
+        tokens = random_tokens(rng, minilm, n=12, pool=12)
+    got = dict(student.build_vocab(tokens))
+    expected = reference.build_vocab(tokens)
+    assert got == expected
+
+
+def test_build_vocab_unk_is_zero(student, rng, minilm):
+    """ "[UNK]" must have id 0, even when it appears among the tokens."""
+    tokens = random_tokens(rng, minilm, n=10)
+    tokens.insert(int(rng.integers(1, len(tokens))), UNK)
+    vocab = dict(student.build_vocab(tokens))
+    assert vocab.get(UNK) == 0
+    assert sorted(vocab.values()) == list(range(len(vocab))), "ids must be 0..len-1, no gaps"
+
+
+def test_build_vocab_empty_tokens(student):
+    """An empty token list must still give a vocabulary holding only "[UNK]"."""
+    assert dict(student.build_vocab([])) == {UNK: 0}
+
+
+# tokens_to_ids
+
+
+def test_tokens_to_ids_matches_reference(student, reference, rng, minilm):
+    """Ids differ from the expected ones, unknown tokens included."""
+    vocab = reference.build_vocab(random_tokens(rng, minilm, n=30, pool=20))
+    tokens = random_tokens(rng, minilm, n=25, pool=25)
+    got = [int(i) for i in student.tokens_to_ids(tokens, vocab)]
+    assert got == reference.tokens_to_ids(tokens, vocab)
+
+
+def test_tokens_to_ids_uses_vocab_unk_id(student, reference, rng, minilm):
+    """Unknown tokens must get the vocabulary's own "[UNK]" id, which need not be 0."""
+    words = [str(w) for w in rng.choice(minilm.common_words, size=12, replace=False)]
+    known, unknown = words[:8], words[8:]
+    ids = rng.permutation(1000)[: len(known) + 1] + 1
+    vocab = {w: int(i) for w, i in zip(known, ids[:-1], strict=True)}
+    vocab[UNK] = int(ids[-1])
+    tokens = [str(t) for t in rng.permutation(known + unknown)]
+    got = [int(i) for i in student.tokens_to_ids(tokens, vocab)]
+    assert got == reference.tokens_to_ids(tokens, vocab)
+
+
+def test_tokens_to_ids_without_unk_entry_raises(student):
+    """An unknown token with no "[UNK]" in the vocabulary must raise ValueError."""
+    with pytest.raises(ValueError):
+        student.tokens_to_ids(["a", "zzz"], {"a": 0, "b": 1})
+
+
+# one_hot
+
+
+def test_one_hot_matches_reference(student, reference, rng):
+    """One-hot matrix differs from the expected one on random ids."""
+    size = int(rng.integers(5, 40))
+    ids = [int(i) for i in rng.integers(0, size, size=int(rng.integers(1, 20)))]
+    got = as_float(student.one_hot(ids, size))
+    np.testing.assert_allclose(got, reference.one_hot(ids, size))
+
+
+def test_one_hot_rejects_id_equal_to_vocab_size(student, rng):
+    """An id equal to the vocabulary size is out of range and must raise ValueError."""
+    size = int(rng.integers(3, 30))
+    with pytest.raises(ValueError):
+        student.one_hot([0, size], size)
+
+
+def test_one_hot_rejects_negative_id(student, rng):
+    """A negative id must raise ValueError rather than wrap around to the last column."""
+    size = int(rng.integers(3, 30))
+    with pytest.raises(ValueError):
+        student.one_hot([1, -int(rng.integers(1, size))], size)
+
+
+def test_one_hot_empty_ids(student, rng):
+    """No ids must give an empty matrix with V columns."""
+    size = int(rng.integers(2, 30))
+    assert as_float(student.one_hot([], size)).shape == (0, size)
+
+
+def test_one_hot_rows_are_orthogonal(student, rng):
+    """One-hot rows of different ids must have dot product 0, of equal ids 1."""
+    size = int(rng.integers(5, 30))
+    ids = [int(i) for i in rng.integers(0, size, size=12)]
+    rows = as_float(student.one_hot(ids, size))
+    expected = (np.array(ids)[:, None] == np.array(ids)[None, :]).astype(float)
+    np.testing.assert_allclose(rows @ rows.T, expected)
+
+
+# lookup
+
+
+def test_lookup_equals_one_hot_product(student, rng):
+    """Looked-up rows differ from one_hot(ids) @ table."""
+    size, dim = int(rng.integers(5, 50)), int(rng.integers(2, 16))
+    table = rng.normal(size=(size, dim))
+    ids = [int(i) for i in rng.integers(0, size, size=int(rng.integers(1, 30)))]
+    got = as_float(student.lookup(ids, table))
+    np.testing.assert_allclose(got, np.eye(size)[ids] @ table, rtol=1e-6, atol=1e-12)
+
+
+def test_lookup_accepts_list_table(student, reference, rng):
+    """A table given as a list of lists must work like an array."""
+    table = rng.integers(-9, 10, size=(6, 3)).astype(float)
+    ids = [int(i) for i in rng.integers(0, 6, size=5)]
+    got = as_float(student.lookup(ids, table.tolist()))
+    np.testing.assert_allclose(got, reference.lookup(ids, table))
+
+
+def test_lookup_rejects_negative_ids(student, rng):
+    """A negative id must raise ValueError, not silently return a row from the end."""
+    size = int(rng.integers(4, 20))
+    table = rng.normal(size=(size, 3))
+    ids = [int(i) for i in rng.integers(0, size, size=4)] + [-int(rng.integers(1, size))]
+    with pytest.raises(ValueError):
+        student.lookup(ids, table)
+
+
+def test_lookup_rejects_id_past_end(student, rng):
+    """An id past the last row must raise ValueError, not IndexError."""
+    size = int(rng.integers(4, 20))
+    table = rng.normal(size=(size, 3))
+    with pytest.raises(ValueError):
+        student.lookup([0, size + int(rng.integers(0, 5))], table)
+
+
+def test_lookup_real_embedding_rows(student, reference, minilm, rng):
+    """Lookup in a table of real MiniLM embedding rows returns the wrong rows."""
+    out = minilm.token_outputs(str(rng.choice(minilm.texts)))
+    table = out.lookup
+    ids = [int(i) for i in rng.integers(0, len(table), size=8)]
+    got = as_float(student.lookup(ids, table))
+    np.testing.assert_allclose(got, reference.lookup(ids, table), rtol=1e-6, atol=1e-9)
+
+
+# mean_pool
+
+
+def test_mean_pool_single_matches_reference(student, reference, rng):
+    """Pooled vector of one masked text differs from the expected one."""
+    vectors, mask = padded_batch(rng, 1, int(rng.integers(3, 12)), int(rng.integers(2, 10)))
+    got = as_float(student.mean_pool(vectors[0], mask[0]))
+    np.testing.assert_allclose(got, reference.mean_pool(vectors[0], mask[0]), rtol=1e-6)
+
+
+def test_mean_pool_batch_matches_reference(student, reference, rng):
+    """Pooled vectors of a padded batch differ from the expected ones."""
+    vectors, mask = padded_batch(rng, int(rng.integers(2, 6)), 10, int(rng.integers(2, 10)))
+    got = as_float(student.mean_pool(vectors, mask))
+    assert got.shape == (vectors.shape[0], vectors.shape[2])
+    np.testing.assert_allclose(got, reference.mean_pool(vectors, mask), rtol=1e-6)
+
+
+def test_mean_pool_ignores_padding_values(student, rng):
+    """Values at padded positions (mask 0) must not change the pooled vector."""
+    vectors, mask = padded_batch(rng, 3, 8, 4)
+    mask[:, -1] = 0
+    first = as_float(student.mean_pool(vectors, mask))
+    vectors[mask == 0] = rng.normal(-1000.0, 100.0, size=(int((mask == 0).sum()), 4))
+    second = as_float(student.mean_pool(vectors, mask))
+    np.testing.assert_allclose(first, second, rtol=1e-6)
+
+
+def test_mean_pool_divides_by_real_token_count(student, rng):
+    """The sum must be divided by the number of real tokens, not by the padded length."""
+    n, d = int(rng.integers(4, 10)), 3
+    vectors = np.zeros((n, d))
+    real = int(rng.integers(1, n))
+    vectors[:real] = rng.normal(size=d)
+    mask = (np.arange(n) < real).astype(int)
+    got = as_float(student.mean_pool(vectors, mask))
+    np.testing.assert_allclose(got, vectors[0], rtol=1e-6)
+
+
+def test_mean_pool_accepts_boolean_mask(student, reference, rng):
+    """A mask of True/False must work like a mask of 1/0."""
+    vectors, mask = padded_batch(rng, 2, 6, 3)
+    got = as_float(student.mean_pool(vectors, mask.astype(bool)))
+    np.testing.assert_allclose(got, reference.mean_pool(vectors, mask), rtol=1e-6)
+
+
+def test_mean_pool_empty_text_is_zero_vector(student, rng):
+    """A text with no real token must pool to zeros, not nan, in single and batched form."""
+    vectors, mask = padded_batch(rng, 3, 5, 4)
+    row = int(rng.integers(0, 3))
+    mask[row] = 0
+    got = as_float(student.mean_pool(vectors, mask))
+    assert not np.isnan(got).any()
+    np.testing.assert_allclose(got[row], np.zeros(4))
+    single = as_float(student.mean_pool(vectors[row], mask[row]))
+    np.testing.assert_allclose(single, np.zeros(4))
+
+
+def test_mean_pool_rejects_mismatched_mask(student, rng):
+    """A mask whose shape does not match the token vectors must raise ValueError."""
+    vectors, mask = padded_batch(rng, 2, 6, 3)
+    with pytest.raises(ValueError):
+        student.mean_pool(vectors, mask[:, :-1])
+
+
+def test_mean_pool_real_padded_batch(student, reference, minilm):
+    """Mean pooling of the real model's padded batch differs from the expected vectors."""
+    outs = [minilm.token_outputs(t) for t in minilm.texts]
+    hidden = np.stack([o.hidden for o in outs])
+    mask = np.stack([o.mask for o in outs])
+    assert (mask == 0).any(), "the data file's batch should hold padding"
+    got = as_float(student.mean_pool(hidden, mask))
+    np.testing.assert_allclose(got, reference.mean_pool(hidden, mask), rtol=1e-5, atol=1e-7)
+
+
+# l2_normalize
+
+
+def test_l2_normalize_rows_have_unit_length(student, rng):
+    """Every non-zero row must get length 1 on its own (not the matrix as a whole)."""
+    x = rng.normal(size=(int(rng.integers(3, 10)), int(rng.integers(2, 8)))) * rng.uniform(
+        0.1, 10.0, size=(1, 1)
+    )
+    got = as_float(student.l2_normalize(x))
+    np.testing.assert_allclose(np.linalg.norm(got, axis=1), 1.0, rtol=1e-6)
+
+
+def test_l2_normalize_matches_reference(student, reference, rng):
+    """Normalized rows differ from the expected ones (direction not kept?)."""
+    x = rng.normal(size=(6, 5)) * 3.0
+    np.testing.assert_allclose(as_float(student.l2_normalize(x)), reference.l2_normalize(x))
+
+
+def test_l2_normalize_zero_rows_stay_zero(student, rng):
+    """Zero rows must stay zero: no nan, no inf."""
+    x = rng.normal(size=(5, 4))
+    zero = rng.choice(5, size=2, replace=False)
+    x[zero] = 0.0
+    got = as_float(student.l2_normalize(x))
+    assert np.isfinite(got).all()
+    np.testing.assert_allclose(got[zero], 0.0)
+    single = as_float(student.l2_normalize(np.zeros(4)))
+    assert np.isfinite(single).all() and not single.any()
+
+
+def test_l2_normalize_one_dimensional_input(student, rng):
+    """A 1-d vector must come back as a 1-d unit vector of the same direction."""
+    v = rng.normal(size=int(rng.integers(2, 10)))
+    got = as_float(student.l2_normalize(v))
+    assert got.shape == v.shape
+    np.testing.assert_allclose(got, v / np.linalg.norm(v), rtol=1e-6)
+
+
+# the real model
+
+
+def test_seed_dog_vector_rebuilt(student, minilm):
+    """Pooling then normalizing MiniLM's token outputs must reproduce the seed's 'dog' vector."""
+    out = minilm.token_outputs("dog")
+    vector = as_float(student.l2_normalize(student.mean_pool(out.hidden, out.mask)))
+    np.testing.assert_allclose(
+        np.r_[vector[:4], vector[-4:]], SEED_DOG_FIRST + SEED_DOG_LAST, atol=1e-6, rtol=0
+    )
+
+
+def test_sentence_vectors_rebuilt_from_token_outputs(student, minilm):
+    """Pooling then normalizing must reproduce the model's sentence vector of every text."""
+    for text in minilm.texts:
+        out = minilm.token_outputs(text)
+        vector = as_float(student.l2_normalize(student.mean_pool(out.hidden, out.mask)))
+        np.testing.assert_allclose(vector, out.sentence, atol=1e-6, rtol=0)

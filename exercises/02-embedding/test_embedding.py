@@ -1,0 +1,163 @@
+"""Public checks for lesson 02 (embedding lookup). Run: python -m pytest exercises/02-embedding -q"""
+
+import numpy as np
+import pytest
+
+# What the seed article prints for model.encode('dog'): the first and the last four values.
+SEED_DOG_FIRST = [-0.0531470, 0.0141944, 0.0071457, 0.0686087]
+SEED_DOG_LAST = [0.1114445, 0.0298569, 0.0239055, 0.1100931]
+
+
+def test_build_vocab_first_appearance(student):
+    """build_vocab gives [UNK] id 0, then ids by first appearance, never sorted."""
+    vocab = student.build_vocab(["the", "cat", "sat", "on", "the", "mat"])
+    expected = {"[UNK]": 0, "the": 1, "cat": 2, "sat": 3, "on": 4, "mat": 5}
+    assert dict(vocab) == expected, (
+        f"expected {expected}: [UNK] is 0, then each token gets the next id the first time it "
+        f"appears (a repeated 'the' keeps id 1); got {vocab}"
+    )
+
+
+def test_build_vocab_unk_in_input_keeps_id_zero(student):
+    """A "[UNK]" inside the tokens keeps id 0 and takes no second id."""
+    vocab = student.build_vocab(["b", "[UNK]", "a"])
+    expected = {"[UNK]": 0, "b": 1, "a": 2}
+    assert dict(vocab) == expected, f"expected {expected}, got {vocab}"
+
+
+def test_tokens_to_ids_unknown_gets_unk(student):
+    """Tokens missing from the vocabulary map to the [UNK] id."""
+    vocab = {"[UNK]": 0, "the": 1, "cat": 2}
+    ids = student.tokens_to_ids(["the", "dog", "cat", "人"], vocab)
+    assert list(ids) == [1, 0, 2, 0], (
+        f"'dog' and '人' are not in the vocabulary, so they get vocab['[UNK]'] = 0; got {ids}"
+    )
+
+
+def test_tokens_to_ids_reads_unk_id_from_vocab(student):
+    """The [UNK] id comes from the vocabulary (MiniLM's is 100), not a hard-coded 0."""
+    vocab = {"[PAD]": 0, "[UNK]": 100, "dog": 3899}
+    ids = student.tokens_to_ids(["dog", "狗"], vocab)
+    assert list(ids) == [3899, 100], (
+        f"in this vocabulary [UNK] has id 100, so an unknown token must get 100; got {ids}"
+    )
+
+
+def test_one_hot_shape_and_ones(student):
+    """one_hot gives shape (len(ids), V) with a single 1.0 per row at column id."""
+    out = np.asarray(student.one_hot([2, 0, 2], 4))
+    expected = np.array([[0, 0, 1, 0], [1, 0, 0, 0], [0, 0, 1, 0]], dtype=float)
+    assert out.shape == (3, 4), f"3 ids and V=4 give shape (3, 4), got {out.shape}"
+    np.testing.assert_allclose(out, expected, err_msg="row i has a 1.0 at column ids[i]")
+
+
+def test_one_hot_different_words_are_orthogonal(student):
+    """Every two different one-hot rows have dot product 0: all words equally far apart."""
+    out = np.asarray(student.one_hot(list(range(6)), 6), dtype=float)
+    gram = out @ out.T
+    np.testing.assert_allclose(
+        gram,
+        np.eye(6),
+        err_msg="the dot product of one-hot vectors is 1 for the same word and 0 for any two "
+        "different words: one-hot encoding says nothing about which words are alike",
+    )
+
+
+@pytest.mark.parametrize("bad_id", [5, -1])
+def test_one_hot_id_out_of_range_raises(student, bad_id):
+    """An id outside 0..V-1 (negative ones too) raises ValueError."""
+    with pytest.raises(ValueError):
+        student.one_hot([0, bad_id], 5)
+
+
+def test_lookup_equals_one_hot_times_table(student, rng):
+    """lookup(ids, table) equals one_hot(ids) @ table: a lookup is a matrix product."""
+    table = rng.normal(size=(7, 3))
+    ids = [3, 0, 6, 3]
+    expected = np.eye(7)[ids] @ table
+    got = np.asarray(student.lookup(ids, table))
+    assert got.shape == (4, 3), f"4 ids and a (7, 3) table give shape (4, 3), got {got.shape}"
+    np.testing.assert_allclose(
+        got, expected, rtol=1e-6, err_msg="row i of the result is table[ids[i]]"
+    )
+
+
+def test_lookup_accepts_lists(student):
+    """lookup works on a table given as a list of lists."""
+    got = np.asarray(student.lookup([1, 1, 0], [[0.0, 1.0], [2.0, 3.0]]))
+    np.testing.assert_allclose(got, [[2.0, 3.0], [2.0, 3.0], [0.0, 1.0]])
+
+
+def test_lookup_negative_id_raises(student):
+    """A negative id raises ValueError instead of wrapping to the last row."""
+    table = np.arange(12.0).reshape(4, 3)
+    with pytest.raises(ValueError):
+        student.lookup([0, -1], table)
+
+
+def test_lookup_id_past_end_raises(student):
+    """An id >= the number of rows raises ValueError (not IndexError)."""
+    table = np.arange(12.0).reshape(4, 3)
+    with pytest.raises(ValueError):
+        student.lookup([4], table)
+
+
+def test_mean_pool_ignores_padding(student):
+    """mean_pool averages only the positions whose mask is 1."""
+    vectors = [[1.0, 2.0], [3.0, 4.0], [100.0, -100.0]]
+    got = np.asarray(student.mean_pool(vectors, [1, 1, 0]))
+    np.testing.assert_allclose(
+        got,
+        [2.0, 3.0],
+        err_msg="the third position is padding (mask 0): average the first two rows only, "
+        "dividing by 2 real tokens, not by 3",
+    )
+
+
+def test_mean_pool_batch(student):
+    """A (b, n, d) batch with a (b, n) mask gives one pooled vector per text."""
+    vectors = [[[1.0, 1.0], [3.0, 3.0], [9.0, 9.0]], [[2.0, 0.0], [7.0, 7.0], [7.0, 7.0]]]
+    mask = [[1, 1, 1], [1, 0, 0]]
+    got = np.asarray(student.mean_pool(vectors, mask))
+    assert got.shape == (2, 2), f"2 texts of dimension 2 give shape (2, 2), got {got.shape}"
+    np.testing.assert_allclose(got, [[13 / 3, 13 / 3], [2.0, 0.0]])
+
+
+def test_mean_pool_all_zero_mask_gives_zeros(student):
+    """A text with no real token pools to zeros, not nan."""
+    got = np.asarray(student.mean_pool([[1.0, 2.0], [3.0, 4.0]], [0, 0]), dtype=float)
+    assert not np.isnan(got).any(), f"an all-zero mask must give zeros, not nan; got {got}"
+    np.testing.assert_allclose(got, [0.0, 0.0])
+
+
+def test_mean_pool_shape_mismatch_raises(student):
+    """A mask whose length differs from the number of tokens raises ValueError."""
+    with pytest.raises(ValueError):
+        student.mean_pool([[1.0, 2.0], [3.0, 4.0]], [1, 1, 1])
+
+
+def test_l2_normalize_rows(student):
+    """Each row gets length 1, a zero row stays zero, a 1-d input stays 1-d."""
+    got = np.asarray(student.l2_normalize([[3.0, 4.0], [0.0, 0.0], [0.0, -2.0]]), dtype=float)
+    np.testing.assert_allclose(
+        got,
+        [[0.6, 0.8], [0.0, 0.0], [0.0, -1.0]],
+        err_msg="divide each row by its own length; a zero row has no direction and stays 0",
+    )
+    one = np.asarray(student.l2_normalize([3.0, 4.0]))
+    assert one.shape == (2,), f"a 1-d vector gives a 1-d vector, got shape {one.shape}"
+
+
+def test_dog_vector_matches_seed(student, minilm):
+    """mean_pool + l2_normalize of MiniLM's transformer outputs give the seed's encode('dog')."""
+    out = minilm.token_outputs("dog")
+    vector = np.asarray(student.l2_normalize(student.mean_pool(out.hidden, out.mask)))
+    assert vector.shape == (384,), f"MiniLM's sentence vectors have 384 values, got {vector.shape}"
+    np.testing.assert_allclose(
+        np.r_[vector[:4], vector[-4:]],
+        SEED_DOG_FIRST + SEED_DOG_LAST,
+        atol=1e-6,
+        rtol=0,
+        err_msg="the data file pads 'dog' ([CLS] dog [SEP]) with [PAD] positions whose outputs "
+        "are not zero: pool over the mask, then normalize, to get the seed's numbers",
+    )

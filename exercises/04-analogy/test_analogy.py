@@ -1,0 +1,184 @@
+"""Public checks for lesson 04 (analogy). Run: python -m pytest exercises/04-analogy -q"""
+
+import numpy as np
+import pytest
+
+# The seed article's 4-dimensional toy vectors.
+TOY = {
+    "king": [0.9, 0.8, 1.0, 0.1],
+    "man": [0.1, 0.9, 1.0, 0.0],
+    "woman": [0.1, -0.9, 1.0, 0.0],
+    "queen": [0.9, -0.8, 1.0, 0.1],
+    "apple": [0.0, 0.0, 0.0, 0.9],
+}
+
+
+def read_questions(path):
+    """Questions of a file in the lesson's format: {relation: [(a, b, c, d), ...]}."""
+    questions, relation = {}, None
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith(":"):
+            relation = line[1:].strip()
+            questions[relation] = []
+        else:
+            questions[relation].append(tuple(line.split()))
+    return questions
+
+
+def words_of(ranked):
+    return [str(pair[0]) for pair in ranked]
+
+
+def test_nearest_seed_toy_example(student):
+    """The seed's king - man + woman is nearest to queen, cosine 0.9947."""
+    target = np.array(TOY["king"]) - np.array(TOY["man"]) + np.array(TOY["woman"])
+    ranked = student.nearest(target, TOY, k=5)
+    assert words_of(ranked) == ["queen", "woman", "king", "man", "apple"], (
+        f"ranking all five words by cosine with king - man + woman gives queen, woman, king, "
+        f"man, apple; got {words_of(ranked)}"
+    )
+    assert ranked[0][1] == pytest.approx(0.9947390876533071, rel=1e-6), (
+        "the seed prints 0.9947 for queen: cosine = dot / (|target| |queen|)"
+    )
+
+
+def test_nearest_exclude_and_k(student):
+    """Excluded words are skipped, and k larger than the vocabulary returns every word."""
+    target = np.array(TOY["king"]) - np.array(TOY["man"]) + np.array(TOY["woman"])
+    ranked = student.nearest(target, TOY, k=10, exclude=("queen", "woman", "banana"))
+    assert words_of(ranked) == ["king", "man", "apple"], (
+        f"without queen and woman, three words remain (banana is not in the dict and is just "
+        f"ignored); got {words_of(ranked)}"
+    )
+
+
+def test_nearest_ties_keep_dict_order(student):
+    """Equal scores keep the order of the dict: the earlier word first."""
+    emb = {"p": [1.0, 0.0], "q": [0.0, 1.0], "r": [0.0, 3.0], "s": [0.0, 2.0]}
+    ranked = student.nearest([0.0, 5.0], emb, k=3)
+    assert words_of(ranked) == ["q", "r", "s"], (
+        f"q, r and s all have cosine 1.0 with the query; ties keep dict order: q, r, s; "
+        f"got {words_of(ranked)}"
+    )
+
+
+def test_analogy_seed_toy_example(student):
+    """man : king :: woman : ? gives queen on the seed's toy vectors."""
+    ranked = student.analogy("man", "king", "woman", TOY, k=2)
+    assert words_of(ranked) == ["queen", "apple"], (
+        f"analogy(a, b, c) means 'a is to b as c is to ?': man -> king, so woman -> queen; "
+        f"the inputs man, king, woman are excluded, so apple comes next; got {words_of(ranked)}"
+    )
+    assert ranked[0][1] == pytest.approx(0.9739390297400673, rel=1e-6), (
+        "on unit vectors the cosine of queen with u(king) - u(man) + u(woman) is 0.97394"
+    )
+
+
+def test_analogy_excludes_input_words(student):
+    """With inputs excluded the answer is a new word; with exclude_inputs=False c can win."""
+    emb = {
+        "cat": [1.0, 0.0, 0.0],
+        "cats": [1.0, 0.0, 0.2],
+        "dog": [0.0, 1.0, 0.0],
+        "dogs": [0.0, 0.9, 0.5],
+    }
+    kept = student.analogy("cat", "cats", "dog", emb, k=1, exclude_inputs=False)
+    assert words_of(kept) == ["dog"], (
+        f"cats - cat is a small step, so the target stays next to dog itself; with "
+        f"exclude_inputs=False the input 'dog' wins; got {words_of(kept)}"
+    )
+    ranked = student.analogy("cat", "cats", "dog", emb, k=1)
+    assert words_of(ranked) == ["dogs"], (
+        f"by default cat, cats and dog are excluded, so the answer is dogs; got {words_of(ranked)}"
+    )
+
+
+def test_analogy_uses_unit_vectors(student):
+    """3CosAdd normalizes every vector before the arithmetic, so a long vector cannot dominate."""
+    emb = {
+        "man": [0.0, 4.0],
+        "woman": [0.0, -1.0],
+        "king": [1.0, 1.0],
+        "queen": [1.0, -1.0],
+        "girl": [0.1, -1.0],
+    }
+    ranked = student.analogy("man", "king", "woman", emb, k=1)
+    assert words_of(ranked) == ["queen"], (
+        f"man's vector is 4 times longer than the others; with raw vectors king - man + woman "
+        f"points at girl, with unit vectors u(king) - u(man) + u(woman) points at queen; "
+        f"got {words_of(ranked)}"
+    )
+
+
+def test_analogy_unknown_word_raises(student):
+    """An input word missing from the embeddings raises ValueError naming it."""
+    with pytest.raises(ValueError, match="prince"):
+        student.analogy("man", "prince", "woman", TOY)
+
+
+def test_cosmul_formula(student):
+    """3CosMul scores s(x,b) s(x,c) / (s(x,a) + eps) with s = (cos + 1) / 2."""
+    words = list(TOY)
+    unit = (
+        np.array([TOY[w] for w in words]) / np.linalg.norm([TOY[w] for w in words], axis=1)[:, None]
+    )
+    s = (unit @ unit.T + 1) / 2
+    a, b, c = words.index("man"), words.index("king"), words.index("woman")
+    expected = s[:, b] * s[:, c] / (s[:, a] + 1e-3)
+    ranked = student.analogy_cosmul("man", "king", "woman", TOY, k=2)
+    assert words_of(ranked) == ["queen", "apple"], f"got {words_of(ranked)}"
+    assert [float(p[1]) for p in ranked] == pytest.approx(
+        [expected[words.index("queen")], expected[words.index("apple")]], rel=1e-6
+    ), "score(x) = s(x, b) * s(x, c) / (s(x, a) + 0.001), with shifted cosines s = (cos + 1) / 2"
+
+
+def test_accuracy_skips_unknown_words(student):
+    """Questions with an unknown word are skipped and do not count in the accuracy."""
+    questions = [
+        ("man", "king", "woman", "queen"),
+        ("man", "king", "woman", "apple"),
+        ("man", "prince", "woman", "princess"),
+    ]
+    result = dict(student.analogy_accuracy(questions, TOY))
+    expected = {"accuracy": 0.5, "answered": 2, "skipped": 1}
+    assert result == pytest.approx(expected), (
+        f"the third question has unknown words, so it is skipped; of the two answered, one is "
+        f"right: accuracy 1/2; got {result}"
+    )
+
+
+def test_accuracy_bad_method_raises(student):
+    """A method other than "add" or "mul" raises ValueError."""
+    with pytest.raises(ValueError):
+        student.analogy_accuracy([("man", "king", "woman", "queen")], TOY, method="cosine")
+
+
+def test_minilm_king_wins_unless_excluded(student, minilm):
+    """On the real MiniLM vectors, king - man + woman is nearest to king itself."""
+    emb = minilm.embeddings(["king", "man", "woman", "queen", "prince", "girl", "apple"])
+    kept = student.analogy("man", "king", "woman", emb, k=1, exclude_inputs=False)
+    assert words_of(kept) == ["king"], (
+        f"without excluding the inputs, the nearest word to the target is king; got {kept}"
+    )
+    assert words_of(student.analogy("man", "king", "woman", emb, k=1)) == ["queen"]
+
+
+def test_minilm_question_set_accuracy(student, minilm, lesson):
+    """The question set over the real vectors of its own 80 words: 92.5 % and 93.2 %."""
+    questions = [q for qs in read_questions(lesson.folder / "questions.txt").values() for q in qs]
+    emb = minilm.embeddings(list(dict.fromkeys(w for q in questions for w in q)))
+    slow = student.with_timeout(30)
+    add = dict(slow.analogy_accuracy(questions, emb, method="add"))
+    mul = dict(slow.analogy_accuracy(questions, emb, method="mul"))
+    assert (add["answered"], add["skipped"]) == (280, 0), f"all 280 questions are answered: {add}"
+    assert add["accuracy"] == pytest.approx(259 / 280), (
+        f"choosing among the 80 question words, 3CosAdd answers 259 of 280 questions right "
+        f"(inputs excluded); got {add}"
+    )
+    assert mul["accuracy"] == pytest.approx(261 / 280), (
+        f"choosing among the 80 question words, 3CosMul answers 261 of 280 questions right; "
+        f"got {mul}"
+    )
