@@ -75,8 +75,8 @@ def test_notebook_becomes_module(tmp_path, lessons):
         "nbformat_minor": 5,
         "metadata": {},
         "cells": [
-            {"cell_type": "markdown", "metadata": {}, "source": "# My work"},
-            {"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
+            {"cell_type": "markdown", "id": "a1", "metadata": {}, "source": "# My work"},
+            {"cell_type": "code", "id": "a2", "metadata": {}, "execution_count": None, "outputs": [],
              "source": "%matplotlib inline\nimport numpy as np\ndef f():\n    return 1"},
         ],
     }  # fmt: skip
