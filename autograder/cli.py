@@ -60,6 +60,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     grade.add_argument("--lesson-timeout", type=float, default=None, help="seconds per lesson")
     grade.add_argument(
+        "--limit",
+        action="append",
+        metavar="NAME=VALUE",
+        help="set any limit of autograder.sandbox.Limits (repeatable), e.g. memory_mb=512",
+    )
+    grade.add_argument(
         "--lang", choices=("en", "zh"), default="en", help="language of hints in feedback"
     )
     return parser

@@ -20,7 +20,8 @@ def describe_failure(exc: BaseException, hidden: bool, doc: str, limits) -> str:
     lead = f"This check looks for: {doc}\n" if hidden and doc else ""
     if isinstance(exc, StudentRaised):
         kind = type(exc).__name__
-        text = f"Your code raised {kind}: {exc}"
+        message = exc.args[0] if exc.args else ""  # str(KeyError) would quote it again
+        text = f"Your code raised {kind}: {message}"
         trace = getattr(exc, "student_traceback", "")
         if trace:
             text += "\n" + trace
@@ -28,11 +29,13 @@ def describe_failure(exc: BaseException, hidden: bool, doc: str, limits) -> str:
     if isinstance(exc, StudentFailure):
         return lead + _cut(str(exc), limit)
     message = str(exc)
-    if type(exc).__name__ == "Failed" and message.startswith("DID NOT RAISE"):
+    failed = type(exc).__name__ == "Failed"  # pytest.fail and pytest.raises
+    if failed and message.startswith("DID NOT RAISE"):
         expected = message.removeprefix("DID NOT RAISE").strip()
+        expected = expected.removeprefix("<class '").removesuffix("'>").rpartition(".")[2]
         return lead + f"Your function returned normally where it should raise {expected}."
-    if hidden:
-        if isinstance(exc, AssertionError):
+    if hidden:  # the check's own words may hold its inputs and expected values: never shown
+        if isinstance(exc, AssertionError) or failed:
             return lead + "Your function's result is not the expected one."
         return lead + (
             f"The check could not use your function's result ({type(exc).__name__}); "

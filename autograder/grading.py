@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import time
 from collections.abc import Sequence
@@ -41,20 +42,38 @@ class CheckResult:
 class SandboxStudent:
     """The `student` fixture when grading: each call goes to the sandboxed worker."""
 
-    def __init__(self, worker: Worker, module: str, timeout: float | None = None, log=None):
+    def __init__(
+        self,
+        worker: Worker,
+        module: str,
+        timeout: float | None = None,
+        log=None,
+        deadline: float | None = None,
+    ):
         self._worker, self._module, self._timeout = worker, module, timeout
         self._log: list[str] = [] if log is None else log
+        self._deadline = deadline  # time.monotonic() when the lesson's time is up
 
     def with_timeout(self, seconds: float) -> SandboxStudent:
         """The same module, with another wall-clock limit for each call."""
-        return SandboxStudent(self._worker, self._module, seconds, self._log)
+        return SandboxStudent(self._worker, self._module, seconds, self._log, self._deadline)
+
+    def _call_timeout(self) -> float:
+        """The call's limit, cut to what is left of the lesson's time."""
+        timeout = self._worker.limits.call_timeout if self._timeout is None else self._timeout
+        if self._deadline is None:
+            return timeout
+        left = self._deadline - time.monotonic()
+        if left <= 0:
+            raise StudentTimeout("the lesson's checks used up the lesson's time limit")
+        return min(timeout, left)
 
     def __getattr__(self, name: str):
         if name.startswith("_"):
             raise AttributeError(name)
 
         def call(*args, **kwargs):
-            reply = self._worker.call(name, args, kwargs, self._timeout)
+            reply = self._worker.call(name, args, kwargs, self._call_timeout())
             if reply.get("out"):
                 self._log.append(str(reply["out"]))
             if reply.get("ok") is True:
@@ -113,11 +132,18 @@ class GradingSession:
             self._import_errors[module] = str(exc)
             raise
         log = self._logs.setdefault(item.nodeid, [])
-        return SandboxStudent(self.worker, module, log=log)
+        deadline = time.monotonic() + self.limits.lesson_timeout - spent
+        return SandboxStudent(self.worker, module, log=log, deadline=deadline)
 
     def close_student(self, proxy: SandboxStudent) -> None:
         """End the check's worker process."""
         self.worker.end_check()
+
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        """Skip pytest's own failure reports: never shown, they parse the check's source each time."""
+        for item in items:
+            item.repr_failure = _no_repr  # type: ignore[method-assign]
+            item._repr_failure_py = _no_repr  # type: ignore[method-assign]
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):
@@ -156,6 +182,10 @@ class GradingSession:
                 seconds=seconds,
             )
         )
+
+
+def _no_repr(excinfo, style=None) -> str:
+    return f"{excinfo.typename} (see the grading report)"
 
 
 def _public_name(name: str, earlier: Sequence[CheckResult]) -> str:
@@ -217,6 +247,7 @@ def run_checks(
     saved = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
     os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
     try:
+        worker.start()  # a sandbox that cannot start is the grader's failure, not the student's
         pytest.main(args, plugins=[_Named(session)])
     finally:
         worker.close()
@@ -236,6 +267,17 @@ class _Named:
     def pytest_configure(self, config: pytest.Config) -> None:
         """Register the session as the grading plugin."""
         config.pluginmanager.register(self.session, GRADING_PLUGIN)
+        if config.pluginmanager.get_plugin("terminalreporter") is None:
+            config.pluginmanager.register(_SilentTerminal(), "terminalreporter")
+
+
+class _SilentTerminal:
+    """Stands in for pytest's terminal, which assertion messages need (`a == b` explanations)."""
+
+    def __init__(self) -> None:
+        from _pytest._io import TerminalWriter
+
+        self._tw = TerminalWriter(io.StringIO())
 
 
 def default_lessons() -> tuple[Lesson, ...]:

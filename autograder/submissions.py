@@ -42,6 +42,11 @@ def grade_submission(
     start = time.perf_counter()
     report = SubmissionReport(name=name)
     try:
+        report.isolation = describe_isolation(choose_isolation(isolation), limits)
+    except RuntimeError as exc:
+        report.error = f"the grader failed: {exc}"
+        return report
+    try:
         workspace = build_workspace(submission, lessons, name)
     except SubmissionError as exc:
         report.error = str(exc)
@@ -50,7 +55,7 @@ def grade_submission(
     try:
         report.notes = list(workspace.notes)
         report.results, kind = run_checks(workspace, lessons, limits, isolation, secret)
-        report.isolation = describe_isolation(kind)
+        report.isolation = describe_isolation(kind, limits)
     except Exception as exc:  # the report must be written whatever went wrong
         report.error = f"the grader failed: {type(exc).__name__}: {exc}"
         traceback.print_exc(file=sys.stderr)
@@ -63,12 +68,12 @@ def grade_submission(
 def main_grade(args: argparse.Namespace) -> int:
     """Grade every submission named on the command line and print the score table."""
     lessons = load_lessons()
-    limits = Limits()
     overrides = {"call_timeout": args.call_timeout, "lesson_timeout": args.lesson_timeout}
-    limits = Limits(**{**limits.__dict__, **{k: v for k, v in overrides.items() if v is not None}})
     try:
+        limits = Limits.parse(getattr(args, "limit", None))
+        limits = Limits(**{**limits.__dict__, **{k: v for k, v in overrides.items() if v}})
         choose_isolation(args.isolation)
-    except RuntimeError as exc:
+    except (RuntimeError, ValueError) as exc:
         print(f"embedlab grade: {exc}", file=sys.stderr)
         return 2
     out = Path(args.out)
