@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import io
 import os
 import time
 from collections.abc import Sequence
@@ -13,8 +12,9 @@ from pathlib import Path
 import pytest
 
 from autograder.feedback import describe_failure
-from autograder.lessons import Lesson, load_lessons, pack_root
+from autograder.lessons import Lesson
 from autograder.plugin import GRADING_PLUGIN
+from autograder.pytest_run import run_pytest
 from autograder.sandbox import Limits, Worker, choose_isolation
 from autograder.student import (
     MissingFunction,
@@ -228,33 +228,11 @@ def run_checks(
         limits=limits,
         lessons={lesson.module: lesson for lesson in lessons},
     )
-    args = [
-        *check_files(lessons),
-        "-p",
-        "autograder.plugin",
-        "--noconftest",
-        "-p",
-        "no:cacheprovider",
-        "-p",
-        "no:terminal",
-        "--capture=no",
-        "--import-mode=importlib",
-        "--rootdir",
-        str(pack_root()),
-        "-c",
-        str(Path(__file__).resolve().parent / "grading.ini"),
-    ]
-    saved = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
-    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
     try:
         worker.start()  # a sandbox that cannot start is the grader's failure, not the student's
-        pytest.main(args, plugins=[_Named(session)])
+        run_pytest(check_files(lessons), [_Named(session)])
     finally:
         worker.close()
-        if saved is None:
-            os.environ.pop("PYTEST_DISABLE_PLUGIN_AUTOLOAD", None)
-        else:
-            os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = saved
     return session.results, kind
 
 
@@ -267,19 +245,3 @@ class _Named:
     def pytest_configure(self, config: pytest.Config) -> None:
         """Register the session as the grading plugin."""
         config.pluginmanager.register(self.session, GRADING_PLUGIN)
-        if config.pluginmanager.get_plugin("terminalreporter") is None:
-            config.pluginmanager.register(_SilentTerminal(), "terminalreporter")
-
-
-class _SilentTerminal:
-    """Stands in for pytest's terminal, which assertion messages need (`a == b` explanations)."""
-
-    def __init__(self) -> None:
-        from _pytest._io import TerminalWriter
-
-        self._tw = TerminalWriter(io.StringIO())
-
-
-def default_lessons() -> tuple[Lesson, ...]:
-    """The pack's lessons."""
-    return load_lessons()

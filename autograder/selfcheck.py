@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
 from autograder.feedback import describe_failure
 from autograder.lessons import Lesson, LessonError, find_lesson, load_lessons
+from autograder.pytest_run import run_pytest
 from autograder.sandbox import Limits
 
 
@@ -47,11 +47,7 @@ def run_public(lessons: list[Lesson], folder: Path) -> _Collector:
     """Run the public checks of `lessons` on the modules in `folder`."""
     collector = _Collector()
     files = [str(lesson.public_tests) for lesson in lessons]
-    args = [*files, "-p", "autograder.plugin", "--noconftest", "-p", "no:cacheprovider",
-            "-p", "no:terminal", "--import-mode=importlib", f"--student-dir={folder}",
-            "-c", str(Path(__file__).resolve().parent / "grading.ini")]  # fmt: skip
-    os.environ.setdefault("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
-    pytest.main(args, plugins=[collector])
+    run_pytest(files, [collector], [f"--student-dir={folder}"])
     return collector
 
 
