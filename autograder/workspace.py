@@ -159,7 +159,7 @@ def build_workspace(
         raise SubmissionError(f"{submission.name}: cannot be read ({exc})") from None
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    path.chmod(0o755)
+    path.chmod(0o700)  # the sandbox grants its own uid access; nobody else reads it
     for file in path.iterdir():
         file.chmod(0o644)
     return ws
