@@ -14,7 +14,7 @@ def _flood():
     except MemoryError:
         pass
     while True:
-        hoard.append(bytearray(64 << 20))
+        hoard.append(bytearray(256 << 20))  # big steps: the limit is reached well within a call
 
 
 def cosine_similarity(a, b):
