@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from autograder.lessons import Lesson, LessonError, find_lesson
+from autograder.lessons import Lesson, LessonError, find_lesson, load_lesson
 from autograder.modeldata import ModelData, load_model_data
 from autograder.student import DirectStudent, import_path
 
@@ -27,10 +27,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def lesson_of(path: Path) -> Lesson:
-    """The lesson a check file belongs to, from its name test_<module>.py."""
-    name = Path(path).stem
+    """The lesson a check file belongs to: the lesson folder it lies in, else by its name."""
+    path = Path(path).resolve()
+    name = path.stem
     if not name.startswith("test_"):
         raise LessonError(f"{path}: check files are named test_<module>.py")
+    if (path.parent / "lesson.toml").is_file():
+        # A public check belongs to the copy it lies in, not to wherever the pack is installed.
+        return load_lesson(path.parent)
     return find_lesson(name.removeprefix("test_"))
 
 
