@@ -265,6 +265,23 @@ def test_cosmul_unknown_word_raises_valueerror(student, rng):
         student.analogy_cosmul(words[0], unknown, words[1], emb)
 
 
+def test_ranked_results_are_word_score_tuples(student, rng):
+    """nearest, analogy or analogy_cosmul returns something other than a list of (word, score) tuples with float scores."""
+    emb = random_embeddings(rng, 8, int(rng.integers(3, 7)))
+    a, b, c = list(emb)[:3]
+    k = int(rng.integers(1, 6))
+    results = [
+        student.nearest(rng.normal(size=len(emb[a])), emb, k=k),
+        student.analogy(a, b, c, emb, k=k),
+        student.analogy_cosmul(a, b, c, emb, k=k),
+    ]
+    for got in results:
+        assert isinstance(got, list)
+        for pair in got:
+            assert type(pair) is tuple and len(pair) == 2
+            assert isinstance(pair[0], str) and isinstance(pair[1], float)
+
+
 # analogy_accuracy
 
 
@@ -313,6 +330,16 @@ def test_accuracy_rejects_unknown_method(student):
     """A method other than "add" or "mul" must raise ValueError."""
     with pytest.raises(ValueError):
         student.analogy_accuracy([["man", "king", "woman", "queen"]], TOY, method="3cosadd")
+
+
+def test_accuracy_returns_plain_numbers(student, rng):
+    """analogy_accuracy's dict holds numpy numbers, or other keys, instead of a float accuracy and int counts."""
+    emb = random_embeddings(rng, 10, 3, spread=False)
+    questions = questions_from(rng, list(emb), 8, unknown=random_words(rng, 2))
+    got = student.analogy_accuracy(questions, emb, method=str(rng.choice(["add", "mul"])))
+    assert isinstance(got, dict) and set(got) == {"accuracy", "answered", "skipped"}
+    assert isinstance(got["accuracy"], float)
+    assert type(got["answered"]) is int and type(got["skipped"]) is int
 
 
 def test_accuracy_uses_the_chosen_method(student, reference, rng):

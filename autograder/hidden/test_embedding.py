@@ -288,6 +288,36 @@ def test_l2_normalize_one_dimensional_input(student, rng):
     np.testing.assert_allclose(got, v / np.linalg.norm(v), rtol=1e-6)
 
 
+# returned types
+
+
+def test_tokens_to_ids_returns_python_ints(student, reference, rng, minilm):
+    """tokens_to_ids returns a numpy array or numpy integers where a list of Python ints is promised."""
+    vocab = reference.build_vocab(random_tokens(rng, minilm, n=20, pool=10))
+    got = student.tokens_to_ids(random_tokens(rng, minilm, n=15, pool=15), vocab)
+    assert isinstance(got, list)
+    assert all(type(i) is int for i in got)
+
+
+def test_vectors_are_float_numpy_arrays(student, rng):
+    """one_hot, lookup, mean_pool or l2_normalize returns a list (or non-float values) where a float numpy array is promised."""
+    size, dim = int(rng.integers(3, 10)), int(rng.integers(2, 6))
+    table = rng.normal(size=(size, dim))
+    ids = [int(i) for i in rng.integers(0, size, size=4)]
+    vectors, mask = padded_batch(rng, 2, 5, dim)
+    results = [
+        student.one_hot(ids, size),
+        student.lookup(ids, table.tolist()),
+        student.mean_pool(vectors[0], mask[0]),
+        student.mean_pool(vectors, mask),
+        student.l2_normalize(table),
+        student.l2_normalize(table[0].tolist()),
+    ]
+    for got in results:
+        assert isinstance(got, np.ndarray)
+        assert got.dtype.kind == "f"
+
+
 # the real model
 
 

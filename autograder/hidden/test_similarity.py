@@ -187,6 +187,16 @@ def test_cosine_matrix_is_vectorized(student, reference, minilm, rng):
     assert np.allclose(got, want, rtol=0, atol=1e-5)
 
 
+def test_cosine_matrix_returns_a_float_array(student, rng):
+    """cosine_matrix returns a list (e.g. after .tolist()) or non-float values where a float numpy array is promised."""
+    m, n, d = (int(x) for x in rng.integers(2, 8, size=3))
+    A, B = rng.normal(size=(m, d)), rng.normal(size=(n, d))
+    for args in ((A, B), (A.tolist(), B.tolist())):
+        got = student.cosine_matrix(*args)
+        assert isinstance(got, np.ndarray)
+        assert got.dtype.kind == "f"
+
+
 # most_similar
 
 
@@ -275,6 +285,17 @@ def test_most_similar_rejects_invalid_input(student, rng):
         student.most_similar(query, matrix, words[:-1], k=2)
     with pytest.raises(ValueError):
         student.most_similar(np.append(query, 1.0), matrix, words, k=2)
+
+
+def test_ranked_results_are_word_score_tuples(student, rng):
+    """most_similar returns something other than a list of (word, score) tuples with float scores."""
+    n, d = int(rng.integers(3, 10)), int(rng.integers(2, 8))
+    words, matrix = random_words(rng, n), rng.normal(size=(n, d))
+    got = student.most_similar(rng.normal(size=d), matrix, words, k=int(rng.integers(1, n + 1)))
+    assert isinstance(got, list)
+    for pair in got:
+        assert type(pair) is tuple and len(pair) == 2
+        assert isinstance(pair[0], str) and isinstance(pair[1], float)
 
 
 # angle_degrees

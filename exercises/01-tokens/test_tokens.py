@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+
 import pytest
 
 HAN = "人工智能"
@@ -11,6 +13,40 @@ CORPUS_MERGES = 50  # the number of merges the lesson trains on corpus.zh.txt
 
 def _pairs(merges) -> list[tuple[int, int]]:
     return [tuple(int(x) for x in pair) for pair in merges]
+
+
+def _hex(values) -> str:
+    """Byte values written in hex, [0xE4, 0xBA, 0xBA], whatever sequence came back."""
+    try:
+        return "[" + ", ".join(f"0x{int(b):02X}" for b in values) + "]"
+    except (TypeError, ValueError):
+        return repr(values)
+
+
+def _code_points(values) -> str:
+    """Code points written as U+XXXX, whatever sequence came back."""
+    try:
+        return "[" + ", ".join(f"U+{int(cp):04X}" for cp in values) + "]"
+    except (TypeError, ValueError):
+        return repr(values)
+
+
+def _short(value, limit: int = 120) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + " ..."
+
+
+def expect_value_error(why: str, call, *args) -> None:
+    """call(*args) must raise ValueError; `why` says which input is invalid and why."""
+    try:
+        result = call(*args)
+    except ValueError:
+        return
+    except Exception as err:
+        raise AssertionError(
+            f"{why}: it should raise ValueError, but raised {type(err).__name__}: {err}"
+        ) from err
+    raise AssertionError(f"{why}: it should raise ValueError, but returned {_short(result)}")
 
 
 def _real_tokenizer():
@@ -37,8 +73,8 @@ def test_code_points_of_chinese_accents_and_emoji(student):
     for text, expected in cases.items():
         got = student.code_points(text)
         assert list(got) == expected, (
-            f"code_points({text!r}) should be {expected} (one code point per character, "
-            f"as ord() gives it), got {got}"
+            f"code_points({text!r}) should be {_code_points(expected)} (one code point per "
+            f"character of the string, as ord() gives it), got {_code_points(got)}"
         )
 
 
@@ -60,8 +96,8 @@ def test_utf8_length_grows_with_code_point_range(student):
     for text, expected in cases.items():
         got = student.utf8_encode(text)
         assert list(got) == expected, (
-            f"utf8_encode(U+{ord(text):04X}) should be {[hex(b) for b in expected]}: "
-            f"U+0000..7F take 1 byte, ..7FF 2, ..FFFF 3, ..10FFFF 4; got {got}"
+            f"utf8_encode(U+{ord(text):04X}) should be {_hex(expected)}, got {_hex(got)}: "
+            "U+0000..007F take 1 byte, U+0080..07FF 2, U+0800..FFFF 3, U+10000..10FFFF 4"
         )
 
 
@@ -76,21 +112,26 @@ def test_code_points_are_not_bytes(student):
     }
     for text, (n_points, n_bytes) in cases.items():
         points, data = student.code_points(text), student.utf8_encode(text)
-        assert len(points) == n_points, f"{text!r} has {n_points} code points, got {len(points)}"
-        assert len(data) == n_bytes and list(data) == list(text.encode("utf-8")), (
-            f"utf8_encode({text!r}) should equal list(text.encode('utf-8')) "
-            f"({n_bytes} bytes for {n_points} code points), got {data}"
+        assert len(points) == n_points, (
+            f"{text!r} has {n_points} code points (one per character), but code_points gave "
+            f"{len(points)}: {_code_points(points)}"
+        )
+        expected = list(text.encode("utf-8"))
+        assert list(data) == expected, (
+            f"utf8_encode({text!r}) should be the {n_bytes} bytes {_hex(expected)} "
+            f"for its {n_points} code points, got {len(data)}: {_hex(data)}"
         )
 
 
 def test_utf8_encode_rejects_lone_surrogate(student):
     """A surrogate code point has no UTF-8 form: utf8_encode raises ValueError."""
     for text in ("\ud800", "a\udfffb"):
-        with pytest.raises(ValueError):
-            student.utf8_encode(text)
-            pytest.fail(
-                f"utf8_encode({text!r}) should raise ValueError: U+D800..DFFF are not characters"
-            )
+        expect_value_error(
+            f"utf8_encode({text!r}) holds a surrogate (U+D800..DFFF), which is not a character "
+            "and has no UTF-8 form",
+            student.utf8_encode,
+            text,
+        )
 
 
 def test_utf8_decode_round_trips(student):
@@ -98,7 +139,10 @@ def test_utf8_decode_round_trips(student):
     for text in ("", "ASCII only", "caf\u00e9 e\u0301", HAN, FAMILY + "\U0001f600!"):
         data = list(text.encode("utf-8"))
         got = student.utf8_decode(data)
-        assert got == text, f"utf8_decode({data}) should give {text!r}, got {got!r}"
+        assert got == text, (
+            f"utf8_decode({_hex(data)}) should give back {text!r}, the text these bytes "
+            f"encode, got {got!r}"
+        )
 
 
 @pytest.mark.parametrize(
@@ -114,9 +158,11 @@ def test_utf8_decode_round_trips(student):
 )
 def test_utf8_decode_rejects_overlong_forms(student, data, problem):
     """A code point written with more bytes than it needs is invalid UTF-8."""
-    with pytest.raises(ValueError):
-        student.utf8_decode(data)
-        pytest.fail(f"utf8_decode({[hex(b) for b in data]}) should raise ValueError: {problem}")
+    expect_value_error(
+        f"utf8_decode({_hex(data)}) is an {problem}: a code point must use the shortest form",
+        student.utf8_decode,
+        data,
+    )
 
 
 @pytest.mark.parametrize(
@@ -131,14 +177,93 @@ def test_utf8_decode_rejects_overlong_forms(student, data, problem):
         ([0xFF], "0xFF never occurs in UTF-8"),
         ([0xED, 0xA0, 0x80], "encoded surrogate U+D800"),
         ([0xF4, 0x90, 0x80, 0x80], "U+110000 is above U+10FFFF"),
-        ([256], "not a byte"),
+        ([256], "256 is not a byte (0..255)"),
     ],
 )
 def test_utf8_decode_rejects_invalid_sequences(student, data, problem):
     """Truncated, stray, impossible and out-of-range sequences raise ValueError."""
-    with pytest.raises(ValueError):
-        student.utf8_decode(data)
-        pytest.fail(f"utf8_decode({[hex(b) for b in data]}) should raise ValueError: {problem}")
+    expect_value_error(
+        f"utf8_decode({_hex(data)}) is not valid UTF-8 ({problem})", student.utf8_decode, data
+    )
+
+
+def test_utf8_is_built_by_hand(student, student_source):
+    """utf8_encode and utf8_decode build UTF-8 themselves instead of calling Python's codec."""
+    text = "A\u00e9\u4eba\U0001f600"
+    student.utf8_encode(text)  # both must run; whether their results are right, other checks say
+    student.utf8_decode(list(text.encode("utf-8")))
+    found = codec_calls(student_source, ("utf8_encode", "utf8_decode"))
+    assert not found, (
+        "; ".join(found) + ": build the bytes from the code points yourself (shifts, masks and "
+        "lead bits, as in section 3 of the lesson) and rebuild the code points from the bytes "
+        "in utf8_decode. This check reads your code: str.encode, bytes.decode, codecs and "
+        "bytes(text, 'utf-8') do the lesson's work for you."
+    )
+
+
+def _codec_call(call: ast.Call) -> str | None:
+    """How a call hands the work to Python's codec (".encode()", "codecs.encode()"), or None."""
+    func = call.func
+    if isinstance(func, ast.Attribute):
+        if func.attr in ("encode", "decode"):
+            return f".{func.attr}()"
+        if isinstance(func.value, ast.Name) and func.value.id == "codecs":
+            return f"codecs.{func.attr}()"
+    if isinstance(func, ast.Name) and func.id in ("bytes", "bytearray", "str"):
+        if len(call.args) + len(call.keywords) >= 2:  # bytes(text, "utf-8"), str(data, "utf-8")
+            return f"{func.id}(..., encoding)"
+    return None
+
+
+def codec_calls(source: str, roots: tuple[str, ...]) -> list[str]:
+    """Codec calls made by the named functions or the module's functions they call."""
+    defs = {n.name: n for n in ast.parse(source).body if isinstance(n, ast.FunctionDef)}
+    found: list[str] = []
+    for root in roots:
+        seen: set[str] = set()
+        todo = [(root, root)]
+        while todo:
+            name, path = todo.pop()
+            if name in seen or name not in defs:
+                continue
+            seen.add(name)
+            for node in ast.walk(defs[name]):
+                if not isinstance(node, ast.Call):
+                    continue
+                how = _codec_call(node)
+                if how is not None:
+                    found.append(f"{path} calls {how} at line {node.lineno}")
+                if isinstance(node.func, ast.Name) and node.func.id in defs:
+                    todo.append((node.func.id, f"{path} (through {node.func.id})"))
+    return list(dict.fromkeys(found))
+
+
+def test_results_are_lists_of_python_ints(student):
+    """code_points, utf8_encode and bpe_encode return lists of ints; train_bpe a list of int tuples."""
+    merges = student.train_bpe("aaabdaaabac", 10)
+    results = {
+        f"code_points({HAN!r})": student.code_points(HAN),
+        f"utf8_encode({HAN!r})": student.utf8_encode(HAN),
+        "bpe_encode('aaaaa', [(97, 97)])": student.bpe_encode("aaaaa", [(97, 97)]),
+        "train_bpe('aaabdaaabac', 10)": merges,
+    }
+    for call, got in results.items():
+        assert isinstance(got, list), (
+            f"{call} returned a value of type {type(got).__name__}, {_short(got)}; the docstring promises a "
+            "list (bytes, tuples and numpy arrays are other types: build a list and return it)"
+        )
+    odd = [pair for pair in merges if type(pair) is not tuple or len(pair) != 2]
+    assert not odd, (
+        "train_bpe('aaabdaaabac', 10) should be a list of (int, int) tuples such as (97, 97), "
+        f"but it holds {_short(odd[0])}"
+    )
+    results["train_bpe('aaabdaaabac', 10)"] = [x for pair in merges for x in pair]
+    for call, got in results.items():
+        odd = [x for x in got if type(x) is not int]
+        assert not odd, (
+            f"{call} holds {type(odd[0]).__name__} values such as {odd[0]!r}; return Python ints "
+            "(int(x) turns a numpy integer into one)"
+        )
 
 
 def test_train_bpe_classic_example(student):
@@ -181,12 +306,22 @@ def test_bpe_round_trips_mixed_scripts_and_emoji(student):
     """bpe_decode(bpe_encode(text)) gives the text back, whatever the script."""
     train = "the cat sat on the mat. 猫坐在垫子上。猫猫猫! café café 😀😀 👍🏽👍🏽"
     merges = _pairs(student.train_bpe(train, 40))
-    assert merges, "train_bpe should learn some merges from a text with repeats"
+    assert merges, (
+        "train_bpe on a text full of repeated pairs returned no merges; it should learn up to "
+        "40 of them"
+    )
     for text in (train, "the 猫 on a café mat 😀", FAMILY, "", "new words: ñandú 👍🏽"):
         ids = list(student.bpe_encode(text, merges))
-        assert len(ids) <= len(text.encode("utf-8")), "merging can only shorten the sequence"
+        n_bytes = len(text.encode("utf-8"))
+        assert len(ids) <= n_bytes, (
+            f"bpe_encode({text!r}) gave {len(ids)} ids for {n_bytes} UTF-8 bytes: every id "
+            "stands for at least one byte, so merging can only shorten the sequence"
+        )
         back = student.bpe_decode(ids, merges)
-        assert back == text, f"bpe_decode(bpe_encode({text!r})) gave {back!r}"
+        assert back == text, (
+            f"bpe_decode(bpe_encode({text!r})) should give the text back, got {back!r}: "
+            "expand every id into its bytes, join them, then decode the whole byte string once"
+        )
 
 
 def test_bpe_decode_partial_character_is_replacement(student):
@@ -198,7 +333,10 @@ def test_bpe_decode_partial_character_is_replacement(student):
         f"'\\ufffd' (what bytes.decode('utf-8', errors='replace') gives), got {got!r}"
     )
     got = student.bpe_decode([256, 0xBA], merges)
-    assert got == "\u4eba", f"with its last byte the token gives 人 again, got {got!r}"
+    assert got == "\u4eba", (
+        "bpe_decode([256, 0xBA], [(0xE4, 0xBA)]) joins the bytes 0xE4 0xBA 0xBA, which are "
+        f"人, and should give '人'; got {got!r} (join all bytes first, then decode once)"
+    )
 
 
 def test_bpe_on_lesson_corpus_splits_ai_into_two_words(student, lesson):
@@ -222,7 +360,10 @@ def test_wordpiece_longest_match_and_continuations(student):
         f"longest start piece, then '##ffa' and '##ble' continue it. Got {got}"
     )
     got = student.wordpiece("unaffable", ["un", "##aff", "##able"])
-    assert list(got) == ["un", "##aff", "##able"], f"with a list vocabulary, got {got}"
+    assert list(got) == ["un", "##aff", "##able"], (
+        "wordpiece('unaffable', ['un', '##aff', '##able']) should be ['un', '##aff', '##able']: "
+        f"vocab may be a list as well as a dict. Got {got}"
+    )
 
 
 def test_wordpiece_uncovered_word_is_one_unk(student):
@@ -233,7 +374,10 @@ def test_wordpiece_uncovered_word_is_one_unk(student):
         f"wordpiece('playxing', ...) should be ['[UNK]']: no piece covers 'x', and BERT "
         f"then gives up on the whole word. Got {got}"
     )
-    assert list(student.wordpiece("", vocab)) == [], "the empty word has no pieces"
+    got = student.wordpiece("", vocab)
+    assert list(got) == [], (
+        f"wordpiece('', ...) should be []: the empty word has no pieces; got {got}"
+    )
 
 
 def test_wordpiece_agrees_with_minilm(student):
@@ -246,5 +390,6 @@ def test_wordpiece_agrees_with_minilm(student):
         expected = tok.encode(word, add_special_tokens=False).tokens
         got = student.wordpiece(word, vocab)
         assert list(got) == expected, (
-            f"MiniLM splits {word!r} into {expected}; wordpiece gave {got}"
+            f"MiniLM splits {word!r} into {expected} (longest piece first, ## on every later "
+            f"piece, [UNK] for the whole word if a part is not covered); wordpiece gave {got}"
         )

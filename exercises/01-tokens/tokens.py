@@ -20,7 +20,7 @@ from collections.abc import Collection, Sequence
 def code_points(text: str) -> list[int]:
     """Return the Unicode code point of every character of `text`, in order.
 
-    One int per character of the Python string, as ``ord`` gives it: ``"Aé人"`` gives
+    A list with one Python int per character of the string, as ``ord`` gives it: ``"Aé人"`` gives
     ``[65, 233, 20154]``. A character that looks like one letter may be several code
     points: ``"e\\u0301"`` (e followed by the combining acute accent) is ``[101, 769]``,
     while the precomposed ``"é"`` is ``[233]``; an emoji ZWJ sequence such as a family
@@ -31,6 +31,9 @@ def code_points(text: str) -> list[int]:
 
 def utf8_encode(text: str) -> list[int]:
     """Encode `text` as UTF-8 by hand and return the bytes as a list of ints 0..255.
+
+    Return a plain list of Python ints, not ``bytes`` or a numpy array (a check tests the
+    type).
 
     Build the bytes from each code point yourself, by range. A check reads your code:
     utf8_encode, utf8_decode and the helpers they call must not use ``str.encode``,
@@ -104,7 +107,8 @@ def bpe_encode(text: str, merges: Sequence[Sequence[int]]) -> list[int]:
     order learned: merge i replaces its pair by ``256 + i``, left to right without
     overlap, everywhere in the sequence, before merge i + 1 is applied. Bytes that no
     merge covers stay as their byte value. Pairs may arrive as tuples or as 2-element
-    lists. With ``merges = [(97, 97)]``, ``"aaaaa"`` gives ``[256, 256, 97]``.
+    lists. Return a list of Python ints. With ``merges = [(97, 97)]``, ``"aaaaa"`` gives
+    ``[256, 256, 97]``.
     """
     raise NotImplementedError("TODO: bytes, then every merge in order")
 

@@ -3,7 +3,8 @@
 Fill in every function below; each body now raises NotImplementedError. The docstrings say
 exactly what the checks expect. Conventions of the whole course:
 
-- vectors and matrices may come as Python lists or numpy arrays; return numpy arrays;
+- vectors and matrices may come as Python lists or numpy arrays; return float numpy arrays
+  (not lists: a check tests the type);
 - invalid input raises ValueError with a message that names the problem (an id out of
   range, mismatched shapes), never a bare IndexError, KeyError or a nan;
 - floats are compared with a relative tolerance of 1e-6, never with ==.
@@ -93,8 +94,9 @@ def mean_pool(token_vectors, attention_mask) -> np.ndarray:
     The mask holds 1 (or True) for real tokens and 0 (or False) for padding. Positions
     with mask 0 take no part: the sum runs over the real tokens only and is divided by
     the number of real tokens (the mask's sum), not by n. A text whose mask is all 0
-    gives a vector of zeros (no nan). Raise ValueError if the mask's shape is not the
-    vectors' shape without the last axis, or if token_vectors is not 2-d or 3-d.
+    gives a vector of zeros (no nan). The result is a float numpy array. Raise ValueError
+    if the mask's shape is not the vectors' shape without the last axis, or if
+    token_vectors is not 2-d or 3-d.
 
     >>> mean_pool([[1.0, 2.0], [3.0, 4.0], [100.0, 100.0]], [1, 1, 0])
     array([2., 3.])

@@ -8,6 +8,24 @@ SEED_DOG_FIRST = [-0.0531470, 0.0141944, 0.0071457, 0.0686087]
 SEED_DOG_LAST = [0.1114445, 0.0298569, 0.0239055, 0.1100931]
 
 
+def _short(value, limit: int = 120) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + " ..."
+
+
+def expect_value_error(why: str, call, *args) -> None:
+    """call(*args) must raise ValueError; `why` says which input is invalid and why."""
+    try:
+        result = call(*args)
+    except ValueError:
+        return
+    except Exception as err:
+        raise AssertionError(
+            f"{why}: it should raise ValueError, but raised {type(err).__name__}: {err}"
+        ) from err
+    raise AssertionError(f"{why}: it should raise ValueError, but returned {_short(result)}")
+
+
 def test_build_vocab_first_appearance(student):
     """build_vocab gives [UNK] id 0, then ids by first appearance, never sorted."""
     vocab = student.build_vocab(["the", "cat", "sat", "on", "the", "mat"])
@@ -22,7 +40,10 @@ def test_build_vocab_unk_in_input_keeps_id_zero(student):
     """A "[UNK]" inside the tokens keeps id 0 and takes no second id."""
     vocab = student.build_vocab(["b", "[UNK]", "a"])
     expected = {"[UNK]": 0, "b": 1, "a": 2}
-    assert dict(vocab) == expected, f"expected {expected}, got {vocab}"
+    assert dict(vocab) == expected, (
+        f"build_vocab(['b', '[UNK]', 'a']) should be {expected}: [UNK] already has id 0, so it "
+        f"takes no second id and 'a' gets 2, not 3; got {vocab}"
+    )
 
 
 def test_tokens_to_ids_unknown_gets_unk(student):
@@ -66,8 +87,13 @@ def test_one_hot_different_words_are_orthogonal(student):
 @pytest.mark.parametrize("bad_id", [5, -1])
 def test_one_hot_id_out_of_range_raises(student, bad_id):
     """An id outside 0..V-1 (negative ones too) raises ValueError."""
-    with pytest.raises(ValueError):
-        student.one_hot([0, bad_id], 5)
+    expect_value_error(
+        f"one_hot([0, {bad_id}], 5): with 5 columns the ids are 0..4, so {bad_id} is out of range "
+        "(numpy would wrap -1 around or raise IndexError; check the ids yourself)",
+        student.one_hot,
+        [0, bad_id],
+        5,
+    )
 
 
 def test_lookup_equals_one_hot_times_table(student, rng):
@@ -85,21 +111,36 @@ def test_lookup_equals_one_hot_times_table(student, rng):
 def test_lookup_accepts_lists(student):
     """lookup works on a table given as a list of lists."""
     got = np.asarray(student.lookup([1, 1, 0], [[0.0, 1.0], [2.0, 3.0]]))
-    np.testing.assert_allclose(got, [[2.0, 3.0], [2.0, 3.0], [0.0, 1.0]])
+    np.testing.assert_allclose(
+        got,
+        [[2.0, 3.0], [2.0, 3.0], [0.0, 1.0]],
+        err_msg="lookup([1, 1, 0], [[0.0, 1.0], [2.0, 3.0]]) takes rows 1, 1, 0 of the table; "
+        "a list of lists must work like an array (np.asarray it first)",
+    )
 
 
 def test_lookup_negative_id_raises(student):
     """A negative id raises ValueError instead of wrapping to the last row."""
     table = np.arange(12.0).reshape(4, 3)
-    with pytest.raises(ValueError):
-        student.lookup([0, -1], table)
+    expect_value_error(
+        "lookup([0, -1], table of 4 rows): -1 is not a token id; table[-1] would silently give "
+        "the last row",
+        student.lookup,
+        [0, -1],
+        table,
+    )
 
 
 def test_lookup_id_past_end_raises(student):
     """An id >= the number of rows raises ValueError (not IndexError)."""
     table = np.arange(12.0).reshape(4, 3)
-    with pytest.raises(ValueError):
-        student.lookup([4], table)
+    expect_value_error(
+        "lookup([4], table of 4 rows): the ids are 0..3, so 4 is out of range (a ValueError "
+        "naming the id, not numpy's IndexError)",
+        student.lookup,
+        [4],
+        table,
+    )
 
 
 def test_mean_pool_ignores_padding(student):
@@ -120,20 +161,34 @@ def test_mean_pool_batch(student):
     mask = [[1, 1, 1], [1, 0, 0]]
     got = np.asarray(student.mean_pool(vectors, mask))
     assert got.shape == (2, 2), f"2 texts of dimension 2 give shape (2, 2), got {got.shape}"
-    np.testing.assert_allclose(got, [[13 / 3, 13 / 3], [2.0, 0.0]])
+    np.testing.assert_allclose(
+        got,
+        [[13 / 3, 13 / 3], [2.0, 0.0]],
+        err_msg="each text is pooled on its own, over its own mask: the first text averages "
+        "all three rows, the second only its first row (mask [1, 0, 0])",
+    )
 
 
 def test_mean_pool_all_zero_mask_gives_zeros(student):
     """A text with no real token pools to zeros, not nan."""
     got = np.asarray(student.mean_pool([[1.0, 2.0], [3.0, 4.0]], [0, 0]), dtype=float)
-    assert not np.isnan(got).any(), f"an all-zero mask must give zeros, not nan; got {got}"
-    np.testing.assert_allclose(got, [0.0, 0.0])
+    assert not np.isnan(got).any(), (
+        f"mean_pool(..., [0, 0]) has no real token: 0 / 0 gives nan, but it must give zeros; "
+        f"got {got}"
+    )
+    np.testing.assert_allclose(
+        got, [0.0, 0.0], err_msg="an all-zero mask gives a vector of zeros of length d"
+    )
 
 
 def test_mean_pool_shape_mismatch_raises(student):
     """A mask whose length differs from the number of tokens raises ValueError."""
-    with pytest.raises(ValueError):
-        student.mean_pool([[1.0, 2.0], [3.0, 4.0]], [1, 1, 1])
+    expect_value_error(
+        "mean_pool(2 token vectors, a mask of 3 entries): the mask needs one entry per token",
+        student.mean_pool,
+        [[1.0, 2.0], [3.0, 4.0]],
+        [1, 1, 1],
+    )
 
 
 def test_l2_normalize_rows(student):
@@ -146,6 +201,42 @@ def test_l2_normalize_rows(student):
     )
     one = np.asarray(student.l2_normalize([3.0, 4.0]))
     assert one.shape == (2,), f"a 1-d vector gives a 1-d vector, got shape {one.shape}"
+
+
+def test_tokens_to_ids_returns_python_ints(student):
+    """tokens_to_ids returns a list of Python ints, not a numpy array or numpy integers."""
+    got = student.tokens_to_ids(["the", "dog", "cat"], {"[UNK]": 0, "the": 1, "cat": 2})
+    assert isinstance(got, list), (
+        f"tokens_to_ids returned a value of type {type(got).__name__}, {_short(got)}; the "
+        "docstring promises a list of Python ints (build a list, not a numpy array)"
+    )
+    odd = [x for x in got if type(x) is not int]
+    assert not odd, (
+        f"tokens_to_ids returned {type(odd[0]).__name__} values such as {odd[0]!r}; the "
+        "docstring promises Python ints (int(x) turns a numpy integer into one)"
+    )
+
+
+def test_vectors_are_float_numpy_arrays(student):
+    """one_hot, lookup, mean_pool and l2_normalize return float numpy arrays, not lists."""
+    table = [[0.0, 1.0], [2.0, 3.0]]
+    results = {
+        "one_hot([1, 0], 2)": student.one_hot([1, 0], 2),
+        "lookup([1, 0], table)": student.lookup([1, 0], table),
+        "mean_pool(table, [1, 1])": student.mean_pool(table, [1, 1]),
+        "l2_normalize([3.0, 4.0])": student.l2_normalize([3.0, 4.0]),
+        "l2_normalize(table)": student.l2_normalize(table),
+    }
+    for call, got in results.items():
+        assert isinstance(got, np.ndarray), (
+            f"{call} returned a value of type {type(got).__name__}, {_short(got)}; returned "
+            "vectors are numpy arrays in every lesson (inputs may be lists, results are not: "
+            "drop the .tolist())"
+        )
+        assert got.dtype.kind == "f", (
+            f"{call} returned an array of dtype {got.dtype}; the docstring promises floats "
+            "(e.g. one_hot holds 1.0 and 0.0: np.zeros((n, V)) is float, dtype=int is not)"
+        )
 
 
 def test_dog_vector_matches_seed(student, minilm):

@@ -54,9 +54,9 @@ def cosine_matrix(A: Sequence | np.ndarray, B: Sequence | np.ndarray) -> np.ndar
         B: an (n, d) matrix with the same number of columns d.
 
     Returns:
-        A float numpy array of shape (m, n) whose entry [i, j] equals
-        cosine_similarity(A[i], B[j]) (within 1e-6): clipped to [-1, 1], and 0.0 in
-        every entry that involves a zero row.
+        A float numpy array (not a list: a check tests the type) of shape (m, n) whose
+        entry [i, j] equals cosine_similarity(A[i], B[j]) (within 1e-6): clipped to
+        [-1, 1], and 0.0 in every entry that involves a zero row.
 
         It must be vectorized: no Python loop over rows or pairs. The checks call it
         with a whole vocabulary (about 3000 x 384) against hundreds of queries and a
@@ -93,7 +93,7 @@ def most_similar(
             exclude that are not in words are ignored.
 
     Returns:
-        A list of at most k (word, score) pairs, score = cosine of the query with the
+        A list of at most k (word, score) tuples, score = cosine of the query with the
         word's row (a float), highest score first. Words with equal scores keep their
         order in words (the earlier row comes first): use a stable sort.
 

@@ -15,6 +15,24 @@ SEED_PAIRS = [
 ]
 
 
+def _short(value, limit: int = 120) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + " ..."
+
+
+def expect_value_error(why: str, call, *args) -> None:
+    """call(*args) must raise ValueError; `why` says which input is invalid and why."""
+    try:
+        result = call(*args)
+    except ValueError:
+        return
+    except Exception as err:
+        raise AssertionError(
+            f"{why}: it should raise ValueError, but raised {type(err).__name__}: {err}"
+        ) from err
+    raise AssertionError(f"{why}: it should raise ValueError, but returned {_short(result)}")
+
+
 def test_cosine_of_small_vectors(student):
     """cosine_similarity gives 1, 0 and -1 for same, perpendicular and opposite directions."""
     cases = [
@@ -31,7 +49,7 @@ def test_cosine_of_small_vectors(student):
 
 
 def test_cosine_is_scale_invariant(student):
-    """Stretching a vector does not change its direction, so the cosine stays the same."""
+    """The cosine divides by both lengths, so stretching a vector does not change it."""
     a, b = [1.0, 2.0, 2.0], [2.0, 0.0, 1.0]
     base = student.cosine_similarity(a, b)
     stretched = student.cosine_similarity([10 * x for x in a], [0.5 * x for x in b])
@@ -49,13 +67,21 @@ def test_cosine_zero_vector_is_zero(student):
     """A zero vector has no direction: the cosine is 0.0 by convention, never nan."""
     got = student.cosine_similarity([0, 0, 0], [1, 2, 3])
     assert not math.isnan(got), "cosine with a zero vector came back nan; return 0.0 instead"
-    assert got == 0.0, f"cosine with a zero vector should be 0.0, got {got}"
+    assert got == 0.0, (
+        f"cosine with a zero vector should be 0.0 (it has no direction, and 0.0 is the "
+        f"convention), got {got}"
+    )
 
 
 def test_cosine_different_lengths_raise(student):
     """Vectors of different lengths have no cosine: ValueError, not a silent answer."""
-    with pytest.raises(ValueError):
-        student.cosine_similarity([1, 2, 3], [1, 2])
+    expect_value_error(
+        "cosine_similarity([1, 2, 3], [1, 2]): vectors of lengths 3 and 2 have no cosine "
+        "(zip() would silently drop the 3)",
+        student.cosine_similarity,
+        [1, 2, 3],
+        [1, 2],
+    )
 
 
 def test_cosine_reproduces_the_seed_pairs(student, minilm):
@@ -72,8 +98,14 @@ def test_cosine_never_exceeds_one(student):
     """Rounding can push a vector's cosine with itself above 1: clip it to [-1, 1]."""
     v = [0.1, 0.7]  # np.dot(v, v) / (|v| * |v|) is 1.0000000000000002 in float64
     got = student.cosine_similarity(v, v)
-    assert -1.0 <= got <= 1.0, f"cosine_similarity({v}, {v}) = {got!r} is outside [-1, 1]"
-    assert got == pytest.approx(1.0, rel=1e-9)
+    assert -1.0 <= got <= 1.0, (
+        f"cosine_similarity({v}, {v}) = {got!r} is outside [-1, 1]: clip the result with "
+        "np.clip(cos, -1.0, 1.0)"
+    )
+    assert got == pytest.approx(1.0, rel=1e-9), (
+        f"a vector has cosine 1.0 with itself (same direction), but cosine_similarity({v}, {v}) "
+        f"gave {got!r}: divide the dot product by |a| * |b|, not by |a|**2 * |b|**2 or a sum"
+    )
 
 
 def test_cosine_matrix_small(student):
@@ -86,6 +118,18 @@ def test_cosine_matrix_small(student):
     assert np.allclose(got, want, rtol=1e-6, atol=1e-9), (
         f"expected\n{want.round(6)}\ngot\n{got.round(6)}\n(a zero row gives 0.0, not nan)"
     )
+
+
+def test_cosine_matrix_returns_a_float_array(student):
+    """cosine_matrix returns a float numpy array, not a list of lists, for lists and arrays alike."""
+    for A, B in (([[1, 0], [0, 2]], [[3, 0], [1, 1]]), (np.eye(2), np.ones((3, 2)))):
+        got = student.cosine_matrix(A, B)
+        assert isinstance(got, np.ndarray), (
+            f"cosine_matrix returned a value of type {type(got).__name__}, {_short(got)}; the "
+            "docstring promises a numpy array of shape (m, n), so that callers can write "
+            "got[i, j], got.shape or got.argmax() (drop the .tolist())"
+        )
+        assert got.dtype.kind == "f", f"cosines are floats, but the array's dtype is {got.dtype}"
 
 
 def test_cosine_matrix_is_vectorized(student, minilm, rng):
@@ -128,6 +172,24 @@ def test_most_similar_ties_keep_input_order(student):
         f"b, d, e all have cosine 1 and a, c cosine 0 with [1, 0]; ties keep the order of "
         f"words, so the ranking is ['b', 'd', 'e', 'a', 'c'], got {got}"
     )
+
+
+def test_ranked_results_are_word_score_tuples(student):
+    """most_similar returns a list of (word, score) tuples whose scores are floats."""
+    got = student.most_similar([1.0, 0.0], [[1.0, 1.0], [1.0, 0.0]], ["a", "b"], k=2)
+    assert isinstance(got, list), (
+        f"most_similar returned a value of type {type(got).__name__}, {_short(got)}; the "
+        "docstring promises a list of (word, score) tuples"
+    )
+    for pair in got:
+        assert type(pair) is tuple and len(pair) == 2, (
+            f"most_similar should give (word, score) tuples such as ('b', 1.0), got {_short(pair)}"
+        )
+        word, score = pair
+        assert isinstance(word, str) and isinstance(score, float), (
+            f"in {pair!r} the word should be a str and the score a float (float(x) turns a numpy "
+            f"number into one), got {type(word).__name__} and {type(score).__name__}"
+        )
 
 
 def test_angle_degrees_basic(student):

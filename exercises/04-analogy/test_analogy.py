@@ -13,6 +13,29 @@ TOY = {
 }
 
 
+def _short(value, limit: int = 120) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + " ..."
+
+
+def expect_value_error(why: str, call, *args, naming: str | None = None, **kwargs) -> None:
+    """call(*args, **kwargs) must raise ValueError (whose message names `naming`, if given)."""
+    try:
+        result = call(*args, **kwargs)
+    except ValueError as err:
+        if naming is not None and naming not in str(err):
+            raise AssertionError(
+                f"{why}: the ValueError is right, but its message should name {naming!r} so "
+                f"that the caller knows what is wrong; it says: {err}"
+            ) from err
+        return
+    except Exception as err:
+        raise AssertionError(
+            f"{why}: it should raise ValueError, but raised {type(err).__name__}: {err}"
+        ) from err
+    raise AssertionError(f"{why}: it should raise ValueError, but returned {_short(result)}")
+
+
 def read_questions(path):
     """Questions of a file in the lesson's format: {relation: [(a, b, c, d), ...]}."""
     questions, relation = {}, None
@@ -115,8 +138,16 @@ def test_analogy_uses_unit_vectors(student):
 
 def test_analogy_unknown_word_raises(student):
     """An input word missing from the embeddings raises ValueError naming it."""
-    with pytest.raises(ValueError, match="prince"):
-        student.analogy("man", "prince", "woman", TOY)
+    expect_value_error(
+        "analogy('man', 'prince', 'woman', toy vectors): 'prince' has no vector (a bare "
+        "KeyError from embeddings['prince'] does not say which argument is wrong)",
+        student.analogy,
+        "man",
+        "prince",
+        "woman",
+        TOY,
+        naming="prince",
+    )
 
 
 def test_cosmul_formula(student):
@@ -129,7 +160,10 @@ def test_cosmul_formula(student):
     a, b, c = words.index("man"), words.index("king"), words.index("woman")
     expected = s[:, b] * s[:, c] / (s[:, a] + 1e-3)
     ranked = student.analogy_cosmul("man", "king", "woman", TOY, k=2)
-    assert words_of(ranked) == ["queen", "apple"], f"got {words_of(ranked)}"
+    assert words_of(ranked) == ["queen", "apple"], (
+        "analogy_cosmul('man', 'king', 'woman', toy vectors, k=2) should rank queen, then apple "
+        f"(the inputs are always excluded); got {words_of(ranked)}"
+    )
     assert [float(p[1]) for p in ranked] == pytest.approx(
         [expected[words.index("queen")], expected[words.index("apple")]], rel=1e-6
     ), "score(x) = s(x, b) * s(x, c) / (s(x, a) + 0.001), with shifted cosines s = (cos + 1) / 2"
@@ -152,8 +186,61 @@ def test_accuracy_skips_unknown_words(student):
 
 def test_accuracy_bad_method_raises(student):
     """A method other than "add" or "mul" raises ValueError."""
-    with pytest.raises(ValueError):
-        student.analogy_accuracy([("man", "king", "woman", "queen")], TOY, method="cosine")
+    expect_value_error(
+        "analogy_accuracy(..., method='cosine'): the methods are 'add' and 'mul', and "
+        "silently using one of them for anything else hides a typo",
+        student.analogy_accuracy,
+        [("man", "king", "woman", "queen")],
+        TOY,
+        method="cosine",
+    )
+
+
+def test_ranked_results_are_word_score_tuples(student):
+    """nearest, analogy and analogy_cosmul return lists of (word, score) tuples with float scores."""
+    target = np.array(TOY["king"]) - np.array(TOY["man"]) + np.array(TOY["woman"])
+    results = {
+        "nearest(target, toy, k=2)": student.nearest(target, TOY, k=2),
+        "analogy('man', 'king', 'woman', toy, k=2)": student.analogy(
+            "man", "king", "woman", TOY, k=2
+        ),
+        "analogy_cosmul('man', 'king', 'woman', toy, k=2)": student.analogy_cosmul(
+            "man", "king", "woman", TOY, k=2
+        ),
+    }
+    for call, got in results.items():
+        assert isinstance(got, list), (
+            f"{call} returned a value of type {type(got).__name__}, {_short(got)}; the "
+            "docstring promises a list of (word, score) tuples"
+        )
+        for pair in got:
+            assert type(pair) is tuple and len(pair) == 2, (
+                f"{call} should give (word, score) tuples such as ('queen', 0.97), got "
+                f"{_short(pair)}"
+            )
+            word, score = pair
+            assert isinstance(word, str) and isinstance(score, float), (
+                f"in {pair!r} from {call}, the word should be a str and the score a float "
+                f"(float(x) turns a numpy number into one), got {type(word).__name__} and "
+                f"{type(score).__name__}"
+            )
+
+
+def test_accuracy_returns_plain_numbers(student):
+    """analogy_accuracy returns a dict with a float accuracy and int counts."""
+    got = student.analogy_accuracy([("man", "king", "woman", "queen"), ("x", "y", "z", "w")], TOY)
+    assert isinstance(got, dict) and set(got) == {"accuracy", "answered", "skipped"}, (
+        "analogy_accuracy should return a dict with the keys 'accuracy', 'answered' and "
+        f"'skipped'; got {_short(got)}"
+    )
+    kinds = {key: type(value).__name__ for key, value in got.items()}
+    assert isinstance(got["accuracy"], float), (
+        f"'accuracy' should be a float (correct / answered), got {kinds['accuracy']}"
+    )
+    assert type(got["answered"]) is int and type(got["skipped"]) is int, (
+        f"'answered' and 'skipped' are counts and should be Python ints, got {kinds['answered']} "
+        f"and {kinds['skipped']} (int(x) turns a numpy integer into one)"
+    )
 
 
 def test_minilm_king_wins_unless_excluded(student, minilm):
@@ -163,7 +250,11 @@ def test_minilm_king_wins_unless_excluded(student, minilm):
     assert words_of(kept) == ["king"], (
         f"without excluding the inputs, the nearest word to the target is king; got {kept}"
     )
-    assert words_of(student.analogy("man", "king", "woman", emb, k=1)) == ["queen"]
+    ranked = student.analogy("man", "king", "woman", emb, k=1)
+    assert words_of(ranked) == ["queen"], (
+        "with the inputs excluded (the default), queen comes first on MiniLM's vectors; "
+        f"got {ranked}"
+    )
 
 
 def test_minilm_question_set_accuracy(student, minilm, lesson):
@@ -173,7 +264,10 @@ def test_minilm_question_set_accuracy(student, minilm, lesson):
     slow = student.with_timeout(30)
     add = dict(slow.analogy_accuracy(questions, emb, method="add"))
     mul = dict(slow.analogy_accuracy(questions, emb, method="mul"))
-    assert (add["answered"], add["skipped"]) == (280, 0), f"all 280 questions are answered: {add}"
+    assert (add["answered"], add["skipped"]) == (280, 0), (
+        f"every word of the 280 questions has a vector here, so all 280 are answered and none "
+        f"is skipped; got {add}"
+    )
     assert add["accuracy"] == pytest.approx(259 / 280), (
         f"choosing among the 80 question words, 3CosAdd answers 259 of 280 questions right "
         f"(inputs excluded); got {add}"

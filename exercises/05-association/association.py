@@ -7,7 +7,8 @@ of the first step: it scores the other words of a small vocabulary by their cosi
 the input word.
 
 Conventions (the same in every lesson):
-- vectors and scores may come as lists or numpy arrays; returned vectors are numpy arrays;
+- vectors and scores may come as lists or numpy arrays; returned vectors are numpy arrays
+  (not lists: a check tests the type);
 - a ranked list is a list of (word, score) pairs, highest score first, ties broken by the
   earlier position in the input (dict order);
 - invalid input raises ValueError with a message that names the problem.
@@ -65,7 +66,7 @@ def associate(
             a larger scale gives a sharper distribution).
 
     Returns:
-        A list of (other_word, probability) pairs, one per other word, highest
+        A list of (other_word, probability) tuples, one per other word, highest
         probability first; equal probabilities keep vocab order. The query word itself
         is not in the list.
 
@@ -143,7 +144,8 @@ def sample(probs: Sequence[float] | np.ndarray, n: int, seed: int) -> list[int]:
         seed: a non-negative int.
 
     Returns:
-        A list of n Python ints, each in range(len(probs)).
+        A list of n Python ints, each in range(len(probs)); not numpy integers (a check
+        tests the type: rng.choice gives numpy values, so convert them with int()).
 
     Raises:
         ValueError: if n < 0 or probs is not a probability vector (a negative entry, or

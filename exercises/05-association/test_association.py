@@ -23,6 +23,29 @@ SEED_OUTPUT = [
 ]
 
 
+def _short(value, limit: int = 120) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + " ..."
+
+
+def expect_value_error(why: str, call, *args, naming: str | None = None, **kwargs) -> None:
+    """call(*args, **kwargs) must raise ValueError (whose message names `naming`, if given)."""
+    try:
+        result = call(*args, **kwargs)
+    except ValueError as err:
+        if naming is not None and naming not in str(err):
+            raise AssertionError(
+                f"{why}: the ValueError is right, but its message should name {naming!r} so "
+                f"that the caller knows what is wrong; it says: {err}"
+            ) from err
+        return
+    except Exception as err:
+        raise AssertionError(
+            f"{why}: it should raise ValueError, but raised {type(err).__name__}: {err}"
+        ) from err
+    raise AssertionError(f"{why}: it should raise ValueError, but returned {_short(result)}")
+
+
 def chi_square_limit(df: int, z: float = 5.0) -> float:
     """Wilson-Hilferty: the chi-square value a fair sampler exceeds with probability ~3e-7."""
     c = 2 / (9 * df)
@@ -33,8 +56,12 @@ def test_softmax_small_example(student):
     """softmax([1, 2, 3]) is exp of each score divided by the sum of the exps."""
     got = np.asarray(student.softmax([1.0, 2.0, 3.0]), dtype=float)
     want = np.exp([1.0, 2.0, 3.0]) / np.exp([1.0, 2.0, 3.0]).sum()
-    assert np.allclose(got, want, rtol=1e-6), f"expected {want.round(4)}, got {got.round(4)}"
-    assert got.sum() == pytest.approx(1.0, rel=1e-9), "probabilities must sum to 1"
+    assert np.allclose(got, want, rtol=1e-6), (
+        f"softmax([1, 2, 3]) should be exp(s) / sum(exp(s)) = {want.round(4)}, got {got.round(4)}"
+    )
+    assert got.sum() == pytest.approx(1.0, rel=1e-9), (
+        f"probabilities must sum to 1, these sum to {got.sum()!r}"
+    )
 
 
 def test_softmax_is_stable_for_large_scores(student):
@@ -66,8 +93,13 @@ def test_softmax_temperature_divides_scores(student):
 def test_softmax_rejects_nonpositive_temperature(student):
     """A temperature of 0 or below has no meaning: ValueError."""
     for t in (0.0, -1.0):
-        with pytest.raises(ValueError):
-            student.softmax([1.0, 2.0], temperature=t)
+        expect_value_error(
+            f"softmax([1.0, 2.0], temperature={t}): the scores are divided by the temperature, "
+            "so 0 divides by zero and a negative one turns the ranking upside down",
+            student.softmax,
+            [1.0, 2.0],
+            temperature=t,
+        )
 
 
 def test_associate_reproduces_the_seed(student):
@@ -77,20 +109,55 @@ def test_associate_reproduces_the_seed(student):
 
 
 def test_associate_excludes_the_query_word(student):
-    """The input word is not one of its own associations; the others' probabilities sum to 1."""
+    """The input word is not one of its own associations; the others' sum to 1, highest first."""
     got = student.associate("手术", SEED_VOCAB, scale=5.0)
     words = [w for w, _ in got]
     assert "手术" not in words, "the query word must be skipped (its cosine with itself is 1)"
-    assert sorted(words) == sorted(w for w in SEED_VOCAB if w != "手术")
-    assert sum(p for _, p in got) == pytest.approx(1.0, rel=1e-9)
+    others = sorted(w for w in SEED_VOCAB if w != "手术")
+    assert sorted(words) == others, (
+        f"associate('手术', ...) should list each other word of the vocabulary once, {others}; "
+        f"got {words}"
+    )
+    total = sum(p for _, p in got)
+    assert total == pytest.approx(1.0, rel=1e-9), (
+        f"the probabilities over the other words should sum to 1 (softmax over them only, "
+        f"after leaving the query out), but they sum to {total}"
+    )
     probs = [p for _, p in got]
-    assert probs == sorted(probs, reverse=True), "highest probability first"
+    assert probs == sorted(probs, reverse=True), (
+        f"the pairs should come highest probability first, got {[round(p, 4) for p in probs]}"
+    )
 
 
 def test_associate_unknown_word_raises(student):
     """An unknown word raises ValueError whose message names the word (not an error string)."""
-    with pytest.raises(ValueError, match="火车"):
-        student.associate("火车", SEED_VOCAB)
+    expect_value_error(
+        "associate('火车', seed vocabulary): 火车 is not in the vocabulary (returning the seed's "
+        "string '词不在词表中' makes a caller that expects a list crash far from the cause)",
+        student.associate,
+        "火车",
+        SEED_VOCAB,
+        naming="火车",
+    )
+
+
+def test_ranked_results_are_word_score_tuples(student):
+    """associate returns a list of (word, probability) tuples whose probabilities are floats."""
+    got = student.associate("医院", SEED_VOCAB)
+    assert isinstance(got, list), (
+        f"associate returned a value of type {type(got).__name__}, {_short(got)}; the "
+        "docstring promises a list of (word, probability) tuples"
+    )
+    for pair in got:
+        assert type(pair) is tuple and len(pair) == 2, (
+            f"associate should give (word, probability) tuples such as ('医生', 0.3717), got "
+            f"{_short(pair)}"
+        )
+        word, prob = pair
+        assert isinstance(word, str) and isinstance(prob, float), (
+            f"in {pair!r} the word should be a str and the probability a float (float(x) turns "
+            f"a numpy number into one), got {type(word).__name__} and {type(prob).__name__}"
+        )
 
 
 def test_top_k_keeps_k_and_renormalizes(student):
@@ -133,6 +200,23 @@ def test_top_p_with_p_one_keeps_everything(student):
     )
 
 
+def test_probability_vectors_are_numpy_arrays(student):
+    """softmax, top_k and top_p return float numpy arrays, also when given lists."""
+    probs = [0.1, 0.5, 0.15, 0.25]
+    results = {
+        "softmax([1.0, 2.0, 3.0])": student.softmax([1.0, 2.0, 3.0]),
+        f"top_k({probs}, 2)": student.top_k(probs, 2),
+        f"top_p({probs}, 0.6)": student.top_p(probs, 0.6),
+    }
+    for call, got in results.items():
+        assert isinstance(got, np.ndarray), (
+            f"{call} returned a value of type {type(got).__name__}, {_short(got)}; returned "
+            "vectors are numpy arrays in every lesson (inputs may be lists, results are not: "
+            "drop the .tolist())"
+        )
+        assert got.dtype.kind == "f", f"{call} should hold floats, its dtype is {got.dtype}"
+
+
 def test_sample_is_reproducible(student):
     """The same seed gives the same draws; another seed gives other draws."""
     probs = [0.1, 0.2, 0.3, 0.4]
@@ -140,8 +224,28 @@ def test_sample_is_reproducible(student):
     assert list(student.sample(probs, 50, 7)) == first, (
         "two calls with seed=7 gave different draws: build np.random.default_rng(seed)"
     )
-    assert list(student.sample(probs, 50, 8)) != first, "seed=8 gave the same draws as seed=7"
-    assert len(first) == 50 and all(0 <= int(i) < 4 for i in first)
+    assert list(student.sample(probs, 50, 8)) != first, (
+        "seed=8 gave the same draws as seed=7: the seed must drive the generator"
+    )
+    assert len(first) == 50 and all(0 <= int(i) < 4 for i in first), (
+        f"sample(probs of length 4, 50, 7) should give 50 indices in 0..3, got {len(first)}: "
+        f"{_short(first)}"
+    )
+
+
+def test_sample_returns_python_ints(student):
+    """sample returns a list of Python ints, not numpy integers or an array."""
+    draws = student.sample([0.1, 0.2, 0.3, 0.4], 20, 3)
+    assert isinstance(draws, list), (
+        f"sample returned a value of type {type(draws).__name__}, {_short(draws)}; the "
+        "docstring promises a list of Python ints (rng.choice gives an array: turn it into one)"
+    )
+    odd = [x for x in draws if type(x) is not int]
+    assert not odd, (
+        f"sample returned {type(odd[0]).__name__} values such as {odd[0]!r}; the docstring "
+        "promises Python ints: list(rng.choice(...)) keeps numpy integers, "
+        "[int(i) for i in rng.choice(...)] or .tolist() gives Python ints"
+    )
 
 
 def test_sample_frequencies_follow_probs(student):
@@ -149,16 +253,29 @@ def test_sample_frequencies_follow_probs(student):
     probs = np.array([0.05, 0.15, 0.3, 0.5, 0.0])
     n = 20000
     counts = np.bincount(np.asarray(student.sample(probs.tolist(), n, 42)), minlength=5)
-    assert counts[4] == 0, "index 4 has probability 0 and must never be drawn"
+    assert counts[4] == 0, (
+        f"index 4 has probability 0 and must never be drawn, but it came up {counts[4]} times"
+    )
     expected = n * probs[:4]
     chi2 = float(((counts[:4] - expected) ** 2 / expected).sum())
     assert chi2 < chi_square_limit(3), (
-        f"counts {counts.tolist()} are too far from the expected {expected.tolist()}"
+        f"over {n} draws the counts {counts.tolist()} are too far from the expected "
+        f"{expected.tolist()} (n * probs): draw with rng.choice(len(probs), size=n, p=probs)"
     )
 
 
 def test_sample_rejects_invalid_probs(student):
     """Probabilities that are negative or do not sum to 1 raise ValueError."""
-    for bad in ([0.5, 0.6], [1.2, -0.2], [0.2, 0.2]):
-        with pytest.raises(ValueError):
-            student.sample(bad, 3, 0)
+    problems = {
+        (0.5, 0.6): "sums to 1.1",
+        (1.2, -0.2): "holds a negative entry",
+        (0.2, 0.2): "sums to 0.4",
+    }
+    for bad, problem in problems.items():
+        expect_value_error(
+            f"sample({list(bad)}, 3, 0): the list {problem}, so it is not a probability vector",
+            student.sample,
+            list(bad),
+            3,
+            0,
+        )
