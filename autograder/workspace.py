@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import shutil
 import tempfile
 import zipfile
@@ -16,6 +15,7 @@ from autograder.lessons import Lesson
 MAX_MODULE_BYTES = 1 << 20
 MAX_ZIP_BYTES = 50 << 20
 MAX_ZIP_FILES = 2000
+MAX_ZIP_DEPTH = 32
 
 
 class SubmissionError(ValueError):
@@ -65,10 +65,27 @@ def notebook_source(path: Path) -> str:
     return "\n\n".join(chunks) + "\n"
 
 
+def _plain_file(root: Path, *parts: str) -> Path | None:
+    """root/parts if every step below root is a real folder or file, never a symlink."""
+    path = root
+    for part in parts:
+        path = path / part
+        if path.is_symlink():  # a link could reach solutions/ or a classmate's folder
+            return None
+    return path if path.is_file() else None
+
+
+def _linked(root: Path, lesson: Lesson) -> bool:
+    """Whether a lesson's module would be found by following a symbolic link."""
+    places = (root, root / lesson.slug, root / "exercises" / lesson.slug)
+    return any((place / f"{lesson.module}.py").exists() for place in places)
+
+
 def _candidates(root: Path, lesson: Lesson) -> list[Path]:
     names = (f"{lesson.module}.py", f"{lesson.module}.ipynb")
-    places = (root, root / lesson.slug, root / "exercises" / lesson.slug)
-    return [place / name for place in places for name in names if (place / name).is_file()]
+    places = ((), (lesson.slug,), ("exercises", lesson.slug))
+    found = (_plain_file(root, *place, name) for place in places for name in names)
+    return [path for path in found if path is not None]
 
 
 def _extract_zip(path: Path, into: Path) -> Path:
@@ -82,22 +99,30 @@ def _extract_zip(path: Path, into: Path) -> Path:
             if sum(i.file_size for i in infos) > MAX_ZIP_BYTES:
                 raise SubmissionError(f"{path.name} unpacks to more than {MAX_ZIP_BYTES >> 20} MB")
             for info in infos:
-                target = (into / info.filename).resolve()
-                if not target.is_relative_to(into.resolve()) or info.is_dir():
+                if info.is_dir() or info.external_attr >> 28 == 0o12:  # never make a symlink
                     continue
-                if info.external_attr >> 28 == 0o12:  # a symlink entry: never follow one
+                if info.filename.count("/") > MAX_ZIP_DEPTH:
+                    continue
+                target = (into / info.filename).resolve()
+                if not target.is_relative_to(into.resolve()):
                     continue
                 target.parent.mkdir(parents=True, exist_ok=True)
                 with zf.open(info) as src, open(target, "wb") as dst:
                     shutil.copyfileobj(src, dst)
+    except SubmissionError:
+        raise
     except zipfile.BadZipFile as exc:
         raise SubmissionError(f"{path.name} is not a valid zip file: {exc}") from None
+    except Exception as exc:  # encrypted, unknown compression, corrupt data, odd names...
+        raise SubmissionError(
+            f"{path.name} cannot be unpacked ({type(exc).__name__}: {exc})"
+        ) from None
     return into
 
 
 def _single_subfolder(root: Path) -> Path:
     entries = [p for p in root.iterdir() if not p.name.startswith((".", "__MACOSX"))]
-    if len(entries) == 1 and entries[0].is_dir():
+    if len(entries) == 1 and entries[0].is_dir() and not entries[0].is_symlink():
         return entries[0]
     return root
 
@@ -130,13 +155,15 @@ def build_workspace(
     try:
         root = _source_root(submission, scratch)
         for lesson in lessons:
-            found = [p for p in _candidates(root, lesson) if not p.is_symlink()]
+            found = _candidates(root, lesson)
             expected = (
                 f"{lesson.module}.py at the top of the submission or at "
                 f"exercises/{lesson.slug}/{lesson.module}.py"
             )
             if not found:
                 ws.missing[lesson.module] = f"no {lesson.module}.py found: expected {expected}"
+                if _linked(root, lesson):
+                    ws.missing[lesson.module] += " (symbolic links are not followed)"
                 continue
             chosen = found[0]
             if len(found) > 1:
@@ -154,9 +181,11 @@ def build_workspace(
     except SubmissionError:
         ws.cleanup()
         raise
-    except (OSError, json.JSONDecodeError) as exc:
+    except Exception as exc:  # whatever a submission holds, it costs only its own report
         ws.cleanup()
-        raise SubmissionError(f"{submission.name}: cannot be read ({exc})") from None
+        raise SubmissionError(
+            f"{submission.name}: cannot be read ({type(exc).__name__}: {exc})"
+        ) from None
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     path.chmod(0o700)  # the sandbox grants its own uid access; nobody else reads it

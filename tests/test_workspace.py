@@ -109,3 +109,46 @@ def test_digest_depends_on_content(tmp_path, lessons):
     finally:
         for ws in (one, two, three):
             ws.cleanup()
+
+
+def test_symlinks_are_never_followed(tmp_path, lessons):
+    """A linked folder, top folder or file cannot pull in solutions/ or a classmate's work."""
+    solutions = find_solutions()
+    (tmp_path / "linked-folder").mkdir()
+    (tmp_path / "linked-folder" / "03-similarity").symlink_to(solutions / "03-similarity")
+    (tmp_path / "linked-top").mkdir()
+    (tmp_path / "linked-top" / "mywork").symlink_to(solutions)
+    (tmp_path / "linked-file").mkdir()
+    (tmp_path / "linked-file" / "similarity.py").symlink_to(
+        solutions / "03-similarity" / "similarity.py"
+    )
+    for name in ("linked-folder", "linked-top", "linked-file"):
+        ws = build_workspace(tmp_path / name, lessons)
+        try:
+            assert ws.found == {}, f"{name}: followed a symlink to {ws.found}"
+        finally:
+            ws.cleanup()
+    ws = build_workspace(tmp_path / "linked-file", lessons)
+    try:
+        assert "symbolic links are not followed" in ws.missing["similarity"]
+    finally:
+        ws.cleanup()
+
+
+def find_solutions():
+    from autograder.lessons import pack_root
+
+    return pack_root() / "solutions"
+
+
+def test_zip_that_cannot_be_unpacked_is_a_submission_error(tmp_path, lessons):
+    """An unknown compression method (or encryption, or corrupt data) names the zip."""
+    archive = tmp_path / "odd.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("similarity.py", "x = 1\n" * 100)
+    data = bytearray(archive.read_bytes())
+    for offset in (8, data.rfind(b"PK\x01\x02") + 10):  # method field, local and central header
+        data[offset : offset + 2] = (99).to_bytes(2, "little")
+    archive.write_bytes(bytes(data))
+    with pytest.raises(SubmissionError, match="odd.zip cannot be unpacked"):
+        build_workspace(archive, lessons)
