@@ -63,7 +63,7 @@ def _parser() -> argparse.ArgumentParser:
         "--limit",
         action="append",
         metavar="NAME=VALUE",
-        help="set any limit of autograder.sandbox.Limits (repeatable), e.g. memory_mb=512",
+        help="set any limit of autograder.limits.Limits (repeatable), e.g. memory_mb=512",
     )
     grade.add_argument(
         "--lang", choices=("en", "zh"), default="en", help="language of hints in feedback"

@@ -12,10 +12,12 @@ from pathlib import Path
 import pytest
 
 from autograder.feedback import describe_failure
+from autograder.isolation import choose_isolation
 from autograder.lessons import Lesson
+from autograder.limits import Limits
 from autograder.plugin import GRADING_PLUGIN
 from autograder.pytest_run import run_pytest
-from autograder.sandbox import Limits, Worker, choose_isolation
+from autograder.sandbox import Worker
 from autograder.student import (
     MissingFunction,
     StudentCrash,

@@ -8,8 +8,8 @@ import pytest
 
 from autograder.feedback import describe_failure
 from autograder.lessons import Lesson, LessonError, find_lesson, load_lessons
+from autograder.limits import Limits
 from autograder.pytest_run import run_pytest
-from autograder.sandbox import Limits
 
 
 class _Collector:

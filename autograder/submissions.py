@@ -11,9 +11,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from autograder.grading import run_checks
+from autograder.isolation import choose_isolation, describe_isolation
 from autograder.lessons import Lesson, load_lessons
+from autograder.limits import Limits
 from autograder.report import SubmissionReport, results_json, score_table, write_json
-from autograder.sandbox import Limits, choose_isolation, describe_isolation
 from autograder.workspace import SubmissionError, build_workspace
 
 

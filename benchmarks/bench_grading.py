@@ -109,7 +109,8 @@ def measure(mode: str, count: int) -> dict:
 
 def overhead(mode: str, checks: int = 300) -> dict:
     """The sandbox's own cost: a trivial module, a check per call, and many calls in one check."""
-    from autograder.sandbox import Limits, Worker
+    from autograder.limits import Limits
+    from autograder.sandbox import Worker
 
     folder = Path(tempfile.mkdtemp(prefix="embedlab-ws-"))
     (folder / "tiny.py").write_text("def add(a, b):\n    return a + b\n")
@@ -153,7 +154,7 @@ def child(kind: str, mode: str, count: int) -> dict:
 
 def main() -> None:
     """Print the three tables."""
-    from autograder.sandbox import choose_isolation
+    from autograder.isolation import choose_isolation
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--batch", type=int, default=50, help="submissions in the batch")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from autograder.grading import CheckResult, run_checks
 from autograder.lessons import Lesson, load_lessons
-from autograder.sandbox import Limits
+from autograder.limits import Limits
 from autograder.workspace import build_workspace
 
 WRONG = Path(__file__).parent / "wrong"

@@ -13,8 +13,9 @@ import time
 import numpy as np
 import pytest
 
-from autograder import channel
-from autograder.channel import ChannelClosed, ChannelError, ChannelTimeout, Opaque
+from autograder import channel, codec
+from autograder.channel import ChannelClosed, ChannelTimeout
+from autograder.codec import ChannelError, Opaque
 
 
 def roundtrip(value):
@@ -187,7 +188,7 @@ def test_other_types_become_opaque(value):
 def test_deep_nesting_is_refused_when_sending():
     """A value nested deeper than MAX_DEPTH cannot be sent."""
     value: list = []
-    for _ in range(channel.MAX_DEPTH + 5):
+    for _ in range(codec.MAX_DEPTH + 5):
         value = [value]
     with pytest.raises(ValueError):
         channel.pack(value)
@@ -338,13 +339,13 @@ def test_worker_cache_hands_out_copies():
     """A big dict decoded again comes from the worker's cache, as a copy the student may change."""
     vocab = {f"w{i}": i for i in range(5000)}
     frame = channel.pack(vocab)[4:]
-    old = channel.CACHING
-    channel.CACHING = True
+    old = codec.CACHING
+    codec.CACHING = True
     try:
         first = channel.unpack(frame)
         first["w1"] = -1
         second = channel.unpack(frame)
     finally:
-        channel.CACHING = old
-        channel._DECODED.clear()
+        codec.CACHING = old
+        codec._DECODED.clear()
     assert second == vocab and second is not first

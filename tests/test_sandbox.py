@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import signal
+import sysconfig
 import tempfile
 import textwrap
 import threading
@@ -14,13 +15,15 @@ from pathlib import Path
 
 import pytest
 
-from autograder import sandbox
+from autograder import processes
 from autograder.cli import main
 from autograder.feedback import describe_failure
 from autograder.grading import SandboxStudent, run_checks, seed_base
+from autograder.isolation import bwrap_path, choose_isolation, describe_isolation, worker_env
 from autograder.lessons import find_lesson, pack_root
+from autograder.limits import Limits
 from autograder.plugin import derive_seed
-from autograder.sandbox import Limits, Worker, choose_isolation, describe_isolation
+from autograder.sandbox import Worker
 from autograder.student import (
     StudentCrash,
     StudentImportFailed,
@@ -28,10 +31,11 @@ from autograder.student import (
     student_exception,
 )
 from autograder.submissions import grade_submission
+from autograder.uids import INNER_UID, UID_SLOTS
 from autograder.workspace import build_workspace
 
 IS_ROOT = os.geteuid() == 0
-HAS_BWRAP = sandbox.bwrap_path() is not None and choose_isolation("auto") == "bwrap"
+HAS_BWRAP = bwrap_path() is not None and choose_isolation("auto") == "bwrap"
 ISOLATIONS = [i for i, ok in (("bwrap", HAS_BWRAP), ("uid", IS_ROOT)) if ok]
 needs_bwrap = pytest.mark.skipif(not HAS_BWRAP, reason="bubblewrap cannot run here")
 PACK = pack_root()
@@ -266,7 +270,7 @@ def test_bwrap_view_holds_only_the_interpreter_numpy_and_the_submission(probe_di
                 str(PACK / "autograder" / "hidden" / "test_similarity.py"),
                 "/etc/passwd",
                 "/etc/shadow",
-                str(Path(sandbox.sysconfig.get_paths()["purelib"]) / "pytest" / "__init__.py"),
+                str(Path(sysconfig.get_paths()["purelib"]) / "pytest" / "__init__.py"),
             )
         }
     finally:
@@ -280,9 +284,9 @@ def test_bwrap_view_holds_only_the_interpreter_numpy_and_the_submission(probe_di
     assert seen["cap"] == "0000000000000000" and seen["nnp"] == "1" and seen["seccomp"] == "2"
     assert seen["net"] == "PermissionError" and seen["interfaces"] == ["lo"]
     assert seen["hostname"] == "sandbox" and len(seen["pids"]) <= 4
-    assert set(seen["env"]) <= set(sandbox.worker_env()) | {"PWD"}
+    assert set(seen["env"]) <= set(worker_env()) | {"PWD"}
     if IS_ROOT:
-        assert seen["uid"] == sandbox.INNER_UID and seen["groups"] == []
+        assert seen["uid"] == INNER_UID and seen["groups"] == []
 
 
 @pytest.mark.skipif(not IS_ROOT, reason="the uid fallback needs root")
@@ -297,12 +301,12 @@ def test_uid_fallback_runs_checks_as_a_uid_that_cannot_read_the_pack(probe_dir):
         own = call(worker, "read", str(probe_dir / "probe.py"))
     finally:
         worker.close()
-    assert Limits().sandbox_uid <= seen["uid"] < Limits().sandbox_uid + sandbox.UID_SLOTS
+    assert Limits().sandbox_uid <= seen["uid"] < Limits().sandbox_uid + UID_SLOTS
     assert seen["groups"] == [] and seen["cap"] == "0000000000000000"
     assert seen["seccomp"] == "2" and seen["net"] == "PermissionError"
     assert solution == hidden == example == "PermissionError"
     assert own == len(PROBE)
-    assert set(seen["env"]) <= set(sandbox.worker_env()) | {"PWD"}
+    assert set(seen["env"]) <= set(worker_env()) | {"PWD"}
 
 
 # --- limits at work -----------------------------------------------------------------------------
@@ -397,7 +401,7 @@ def test_worker_restarts_after_its_root_dies(isolation, probe_dir):
 
     def kill_sandbox() -> None:
         time.sleep(0.3)
-        for pid in [worker.process.pid, *sandbox._descendants(worker.process.pid)]:
+        for pid in [worker.process.pid, *processes.descendants(worker.process.pid)]:
             try:
                 os.kill(pid, signal.SIGKILL)
             except ProcessLookupError:
@@ -416,7 +420,7 @@ def test_worker_restarts_after_its_root_dies(isolation, probe_dir):
         assert worker.restarts == 2
     finally:
         worker.close()
-    alive = [p for p in sandbox._descendants(os.getpid()) if sandbox._state(p) not in "ZX"]
+    alive = [p for p in processes.descendants(os.getpid()) if processes.state(p) not in "ZX"]
     assert alive == [], [Path(f"/proc/{p}/cmdline").read_bytes()[:100] for p in alive]
 
 

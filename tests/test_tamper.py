@@ -24,8 +24,8 @@ from pathlib import Path
 import pytest
 
 from autograder.cli import main
+from autograder.isolation import choose_isolation
 from autograder.lessons import pack_root
-from autograder.sandbox import choose_isolation
 
 TAMPER = Path(__file__).parent / "tamper"
 PACK = pack_root()

@@ -1,0 +1,73 @@
+"""The limits the grader puts on student code, and the rlimits that hold them in the worker."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import resource
+from collections.abc import Callable
+from dataclasses import dataclass, fields
+
+from autograder.processes import processes_of_uid
+from autograder.uids import is_root
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Every limit the grader puts on student code; each can be configured (`--limit k=v`)."""
+
+    call_timeout: float = 2.0  # seconds of wall time per call (a check may ask for more)
+    import_timeout: float = 5.0  # seconds of wall time to import the module, per check
+    lesson_timeout: float = 60.0  # seconds of wall time for all of a lesson's checks
+    memory_mb: int = 1024  # address space per process
+    processes: int = 16  # processes of the sandbox's uid at once (bwrap/uid as root)
+    file_size_mb: int = 8  # largest file a check may write
+    tmp_mb: int = 16  # size of the private /tmp (bwrap)
+    cpu_seconds: int = 120  # CPU time per process
+    reply_mb: int = 64  # largest reply a call may send back
+    output_chars: int = 2000  # characters of the student's output kept per check
+    sandbox_uid: int = 61000  # first uid of the dedicated sandbox uids (root only)
+
+    @classmethod
+    def parse(cls, items: list[str] | None, base: Limits | None = None) -> Limits:
+        """Apply `name=value` overrides; raises ValueError naming an unknown or bad one."""
+        base = base or cls()
+        kinds = {f.name: f.type for f in fields(cls)}
+        values = dict(base.__dict__)
+        for item in items or []:
+            name, eq, text = item.partition("=")
+            name = name.strip().replace("-", "_")
+            if not eq or name not in kinds:
+                known = ", ".join(kinds)
+                raise ValueError(
+                    f"unknown limit {item!r}; use name=value with a name among {known}"
+                )
+            try:
+                value = float(text) if kinds[name] in (float, "float") else int(text)
+            except ValueError:
+                raise ValueError(f"limit {name} needs a number, got {text!r}") from None
+            if value <= 0:
+                raise ValueError(f"limit {name} must be positive, got {text!r}")
+            values[name] = value
+        return cls(**values)
+
+
+def limit_resources(limits: Limits, isolation: str) -> Callable[[], None]:
+    """What sets the rlimits in the worker's process before it starts (its preexec_fn)."""
+    processes = limits.processes
+    if isolation == "none" or not is_root():  # the limit counts all the user's processes
+        processes += len(processes_of_uid(os.getuid()))
+
+    def apply() -> None:
+        mem = limits.memory_mb * 2**20
+        for res, value in (
+            (resource.RLIMIT_AS, mem),
+            (resource.RLIMIT_FSIZE, limits.file_size_mb * 2**20),
+            (resource.RLIMIT_CORE, 0),
+            (resource.RLIMIT_CPU, limits.cpu_seconds),
+            (resource.RLIMIT_NPROC, processes),
+        ):
+            with contextlib.suppress(ValueError, OSError):
+                resource.setrlimit(res, (value, value))
+
+    return apply

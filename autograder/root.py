@@ -1,0 +1,162 @@
+"""The worker's trusted root: forks a child per check on the grader's orders, reports its end."""
+
+from __future__ import annotations
+
+import os
+import select
+import signal
+import socket
+
+import channel
+from child import Check
+from codec import ChannelError
+from processes import children, nuke, reap_all
+from seccomp import seccomp_program
+
+
+def _status(status: int) -> dict:
+    if os.WIFSIGNALED(status):
+        return {"signal": os.WTERMSIG(status)}
+    return {"code": os.waitstatus_to_exitcode(status)}
+
+
+class Spare:
+    """A child forked ahead of time, waiting for its orders on a private pipe."""
+
+    def __init__(self, pid: int, pipe: int):
+        self.pid, self.pipe, self.module = pid, pipe, None
+        self.pidfd = _pidfd(pid)
+
+    def order(self, text: str) -> bool:
+        """Send the child an order ("I<module>": import it, "G<id>": go); False if it is gone."""
+        try:
+            os.write(self.pipe, text.encode() + b"\n")
+            return True
+        except OSError:
+            return False
+
+    def alive(self) -> bool:
+        """Whether the child is still running."""
+        if self.pidfd is not None:
+            return not select.select([self.pidfd], [], [], 0)[0]
+        try:
+            return os.waitpid(self.pid, os.WNOHANG) == (0, 0)
+        except ChildProcessError:
+            return False
+
+    def close(self) -> None:
+        """Close the child's order pipe and pidfd."""
+        for fd in (self.pipe, self.pidfd):
+            if fd is not None:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+
+
+def _pidfd(pid: int) -> int | None:
+    try:
+        return os.pidfd_open(pid)
+    except (AttributeError, OSError):
+        return None
+
+
+class Root:
+    """The trusted level: forks checks on the grader's orders and reports how each ended."""
+
+    def __init__(self, config: dict, ctl: socket.socket, data: socket.socket):
+        self.config, self.ctl, self.data = config, ctl, data
+        self.spare: Spare | None = None
+
+    def fork_spare(self, module: str | None = None) -> Spare:
+        """Fork a child that locks itself down and waits for orders, having parsed `module`."""
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            os.close(write)
+            keep = {self.data.fileno(), read, *self.config.get("path_fds", {}).values()}
+            check = Check(self.config, self.data, read)
+            code = 0
+            try:
+                check.lock_down(keep)
+                if module is not None:
+                    check.compile(module)  # parse only; the module runs once the root says so
+                check.run()
+            except BaseException:  # noqa: BLE001 - the child must never return into the root
+                code = 70
+            os._exit(code)
+        os.close(read)
+        return Spare(pid, write)
+
+    def serve(self) -> None:
+        """Greet the grader, then run the checks it asks for until it hangs up."""
+        channel.send(self.ctl, {"event": "ready", "seccomp": seccomp_program([1]) is not None})
+        while True:
+            try:
+                msg = channel.receive(self.ctl)
+            except ChannelError:
+                break
+            if type(msg) is dict and msg.get("op") == "end":
+                continue  # the check it meant had already ended by itself
+            if type(msg) is not dict or msg.get("op") != "check":
+                break
+            self.check(str(msg.get("module")), int(msg.get("id", 0)))
+        self.finish()
+
+    def finish(self) -> None:
+        """Kill and reap everything below the root, then exit."""
+        if self.config.get("drop"):
+            nuke(self.config["drop"][0])
+        reap_all()
+        os._exit(0)
+
+    def check(self, module: str, check_id: int) -> None:
+        """Run one check in the spare child, fork the next spare, report how the check ended."""
+        spare = self.spare
+        if spare is None or spare.module not in (None, module) or not spare.alive():
+            if spare is not None:
+                spare.close()
+            reap_all()
+            spare = self.fork_spare()
+        if spare.module is None:
+            spare.module = module
+            spare.order("I" + module)
+        spare.order(f"G{check_id}")
+        self.spare = self.fork_spare(module)
+        requested = self.wait(spare)
+        try:
+            os.kill(spare.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        _, status = os.waitpid(spare.pid, 0)
+        spare.close()
+        if [p for p in children() if p != self.spare.pid]:  # the check left processes behind
+            if self.config.get("drop"):
+                nuke(self.config["drop"][0])  # the spare goes too; a fresh one comes when needed
+            else:
+                reap_all(keep={self.spare.pid})
+        if self.spare.alive():  # all of the check is dead: the next one may import now
+            self.spare.module = module
+            self.spare.order("I" + module)
+        channel.drain(self.data)
+        channel.send(
+            self.ctl, {"event": "exited", "id": check_id, "requested": requested, **_status(status)}
+        )
+
+    def wait(self, spare: Spare) -> bool:
+        """Wait until the grader ends the check (True) or its process ends by itself (False)."""
+        watch = [self.ctl] + ([spare.pidfd] if spare.pidfd is not None else [])
+        while True:
+            ready = select.select(watch, [], [], None if spare.pidfd is not None else 0.05)[0]
+            if self.ctl in ready:
+                try:
+                    msg = channel.receive(self.ctl)
+                except ChannelError:
+                    self.finish()
+                if type(msg) is dict and msg.get("op") == "end":
+                    return True
+                self.finish()
+            if spare.pidfd is not None and spare.pidfd in ready:
+                return False
+            if spare.pidfd is None and not spare.alive():
+                return False

@@ -1,0 +1,121 @@
+"""The sandbox's uids: the user namespace mapping one, a worker's uid slot, what they may read."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import stat
+import tempfile
+from pathlib import Path
+
+from autograder.processes import libc, sweep_uid
+
+INNER_UID = 1000
+UID_SLOTS = 256
+CLONE_NEWUSER = 0x10000000
+
+_USERNS: dict[int, int] = {}
+
+
+def is_root() -> bool:
+    """Whether the grader runs as root (only root can give the sandbox a uid of its own)."""
+    return os.geteuid() == 0
+
+
+class SandboxError(RuntimeError):
+    """The sandbox could not be set up: a problem of the grading machine, not of the student."""
+
+
+def userns_fd(outer_uid: int) -> int:
+    """A user namespace mapping uid 0 to root and INNER_UID to `outer_uid`, nested ones off."""
+    if outer_uid in _USERNS:
+        return _USERNS[outer_uid]
+    up_r, up_w = os.pipe()
+    go_r, go_w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - runs in the forked helper
+        try:
+            os.close(up_r)
+            os.close(go_w)
+            if libc.unshare(CLONE_NEWUSER) != 0:
+                os._exit(1)
+            os.write(up_w, b"u")
+            os.read(go_r, 1)
+            with open("/proc/sys/user/max_user_namespaces", "w") as f:
+                f.write("0")
+            os._exit(0)
+        except BaseException:  # noqa: BLE001
+            os._exit(2)
+    os.close(up_w)
+    os.close(go_r)
+    fd = -1
+    try:
+        if os.read(up_r, 1) == b"u":
+            for name in ("uid_map", "gid_map"):
+                with open(f"/proc/{pid}/{name}", "w") as f:
+                    f.write(f"0 0 1\n{INNER_UID} {outer_uid} 1\n")
+            fd = os.open(f"/proc/{pid}/ns/user", os.O_RDONLY | os.O_CLOEXEC)
+    except OSError:
+        fd = -1
+    finally:
+        os.write(go_w, b"g")
+        os.close(go_w)
+        os.close(up_r)
+        _, status = os.waitpid(pid, 0)
+    if fd < 0 or status != 0:
+        if fd >= 0:
+            os.close(fd)
+        raise SandboxError("cannot create the sandbox's user namespace")
+    _USERNS[outer_uid] = fd
+    return fd
+
+
+class UidSlot:
+    """A dedicated uid for one worker, held with a lock so concurrent graders never share one."""
+
+    def __init__(self, base: int):
+        folder = Path(tempfile.gettempdir()) / "embedlab-uid-locks"
+        folder.mkdir(mode=0o700, exist_ok=True)
+        os.chmod(folder, 0o700)
+        for n in range(UID_SLOTS):
+            fd = os.open(folder / f"{n}.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                os.close(fd)
+                continue
+            self.fd, self.uid = fd, base + n
+            sweep_uid(self.uid)
+            return
+        raise SandboxError(f"all {UID_SLOTS} sandbox uids are in use")
+
+    def release(self) -> None:
+        """Let another worker have this uid."""
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
+
+
+def protect_paths(paths: list[Path]) -> None:
+    """Make folders unreadable by other users (the sandbox uid is one) without touching content."""
+    for path in paths:
+        with contextlib.suppress(OSError):
+            mode = path.stat().st_mode
+            if mode & 0o007:
+                os.chmod(path, stat.S_IMODE(mode) & ~0o007)
+
+
+def hide_workspaces() -> None:
+    """Close other submissions' workspaces that are still open to every user.
+
+    A worker gives its own workspace to its sandbox uid's group when it starts; a workspace
+    still group root and readable by others belongs to no running sandbox yet (or to a grader
+    that crashed), and no sandbox may read it.
+    """
+    for path in Path(tempfile.gettempdir()).glob("embedlab-ws-*"):
+        with contextlib.suppress(OSError):
+            info = path.lstat()
+            if stat.S_ISDIR(info.st_mode) and info.st_uid == 0 and info.st_gid == 0:
+                if info.st_mode & 0o007:
+                    os.chmod(path, 0o700)
