@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
+
+
+def _limit(name: str) -> str:
+    from autograder.limits import Limits
+
+    return f"{getattr(Limits(), name):g}"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -36,29 +43,66 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     grade = sub.add_parser(
-        "grade", help="grade submissions into Gradescope-style results.json files"
+        "grade",
+        help="grade submissions into Gradescope-style results.json files",
+        allow_abbrev=False,  # "--secret S" must not pass as an abbreviation of --secret-file
+        description="Grade each submission into OUT/<submission>/results.json (Gradescope's "
+        "schema) and print a score table. Exits 0 when every submission got its report, "
+        "2 on a usage error (a missing submission, a bad option) before grading anything.",
     )
     grade.add_argument(
         "submissions", nargs="+", type=Path, help="submission folders, .zip, .py or .ipynb files"
     )
     grade.add_argument(
-        "--out", type=Path, required=True, help="folder for <submission>/results.json"
+        "--out",
+        type=Path,
+        required=True,
+        help="folder for <submission>/results.json (created if needed; must not be a file)",
     )
     grade.add_argument(
-        "--secret",
+        "--secret-file",
+        type=Path,
         default=None,
-        help="instructor secret mixed into the hidden checks' seeds (or EMBEDLAB_SECRET)",
+        metavar="PATH",
+        help="a file whose first line is the instructor secret mixed into the hidden checks' "
+        "seeds (default: the EMBEDLAB_SECRET environment variable, else no secret)",
+    )
+    grade.add_argument(
+        "--lesson",
+        action="append",
+        default=None,
+        metavar="LESSON",
+        help="grade only this lesson: slug, number or module (repeatable; default: every "
+        "lesson); the score is then out of the chosen lessons' points",
+    )
+    grade.add_argument(
+        "--gradescope",
+        action="store_true",
+        help="Gradescope layout: exactly one submission, report written to OUT/results.json",
     )
     grade.add_argument(
         "--isolation",
         choices=("auto", "bwrap", "uid", "none"),
         default="auto",
-        help="how to isolate student code",
+        help="how to isolate student code: bwrap = bubblewrap sandbox (namespaces, read-only "
+        "system); uid = a dedicated unprivileged uid (needs root); none = the grader's own "
+        "user, no sandbox (refused as root); auto = bwrap where it runs, else uid as root, "
+        "else none (default: %(default)s)",
     )
     grade.add_argument(
-        "--call-timeout", type=float, default=None, help="seconds per call to a student function"
+        "--call-timeout",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help=f"seconds per call to a student function (default: {_limit('call_timeout')})",
     )
-    grade.add_argument("--lesson-timeout", type=float, default=None, help="seconds per lesson")
+    grade.add_argument(
+        "--lesson-timeout",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help=f"seconds for all of a lesson's checks (default: {_limit('lesson_timeout')})",
+    )
     grade.add_argument(
         "--limit",
         action="append",
@@ -66,14 +110,15 @@ def _parser() -> argparse.ArgumentParser:
         help="set any limit of autograder.limits.Limits (repeatable), e.g. memory_mb=512",
     )
     grade.add_argument(
-        "--lang", choices=("en", "zh"), default="en", help="language of hints in feedback"
+        "--lang",
+        choices=("en", "zh"),
+        default="en",
+        help="language of hints in feedback (default: %(default)s)",
     )
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the embedlab command line; returns the exit status."""
-    args = _parser().parse_args(argv)
+def _run(args: argparse.Namespace) -> int:
     if args.command == "data":
         from autograder.datagen import main_data
 
@@ -85,6 +130,20 @@ def main(argv: list[str] | None = None) -> int:
     from autograder.submissions import main_grade
 
     return main_grade(args)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the embedlab command line; returns the exit status."""
+    args = _parser().parse_args(argv)
+    try:
+        return _run(args)
+    except BrokenPipeError:  # e.g. `embedlab check | head -1`: the reader left, stop quietly
+        try:  # keep the interpreter's final flush from failing again
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError, AttributeError):
+            pass  # stdout is not a real file (e.g. captured in tests)
+        return 141  # 128 + SIGPIPE, as a shell reports it
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
@@ -18,6 +19,7 @@ class SubmissionReport:
     """Everything known about one graded submission."""
 
     name: str
+    submission: str = ""  # the submission's path as given on the command line
     results: list[CheckResult] = field(default_factory=list)
     isolation: str = ""
     notes: list[str] = field(default_factory=list)
@@ -76,17 +78,56 @@ def results_json(report: SubmissionReport, lessons: Sequence[Lesson], lang: str 
         "visibility": "visible",
         "stdout_visibility": "hidden",
         "tests": tests,
-        "extra_data": {"isolation": report.isolation, "notes": report.notes},
+        "extra_data": {
+            "isolation": report.isolation,
+            "notes": report.notes,
+            "submission": report.submission,
+        },
     }
 
 
+def error_results(report: SubmissionReport, error: str) -> dict:
+    """A minimal valid results.json: score 0 and the error, when the full report cannot be made."""
+    return {
+        "score": 0.0,
+        "output": f"Error: {error}",
+        "visibility": "visible",
+        "stdout_visibility": "hidden",
+        "tests": [],
+        "extra_data": {"submission": report.submission, "error": error},
+    }
+
+
+def _clean(value):
+    """The value with every string made encodable: a lone surrogate becomes U+FFFD."""
+    if isinstance(value, str):
+        return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    if isinstance(value, dict):
+        return {_clean(str(k)): _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    return _clean(str(value))
+
+
 def write_json(data: dict, path: Path) -> None:
-    """Write JSON atomically: a reader sees the old file or the whole new one."""
+    """Write JSON atomically: a reader sees the old file or the whole new one.
+
+    Any string (a student's output, a path with undecodable bytes) is written: lone surrogates
+    become U+FFFD. A failed write leaves no temporary file behind.
+    """
+    payload = (json.dumps(_clean(data), ensure_ascii=False, indent=2) + "\n").encode("utf-8")
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".results-", suffix=".json")
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        json.dump(data, f, ensure_ascii=False, indent=2)
-    os.replace(tmp, path)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(payload)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
 
 
 def score_table(reports: Sequence[SubmissionReport], lessons: Sequence[Lesson]) -> str:
@@ -107,4 +148,8 @@ def score_table(reports: Sequence[SubmissionReport], lessons: Sequence[Lesson]) 
     out.append(
         f"(out of {max_total:g}; each lesson {', '.join(f'{ls.points:g}' for ls in lessons)})"
     )
+    for rep in reports:
+        if rep.error:
+            first = rep.error.splitlines()[0] if rep.error.strip() else rep.error
+            out.append(f"error: {rep.name}: {first}")
     return "\n".join(out)

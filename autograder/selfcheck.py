@@ -18,11 +18,14 @@ class _Collector:
     def __init__(self) -> None:
         self.outcomes: dict[str, list[tuple[str, str | None]]] = {}
         self._failed: dict[str, BaseException] = {}
+        self.docs: dict[str, str] = {}  # check name -> first line of its docstring
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):
         """Keep the first failure of each check."""
         report = yield
+        doc = (getattr(getattr(item, "obj", None), "__doc__", None) or "").strip()
+        self.docs.setdefault(item.nodeid.split("::")[-1], doc.splitlines()[0] if doc else "")
         if call.excinfo is not None:
             self._failed.setdefault(item.nodeid, call.excinfo.value)
         return report
@@ -62,6 +65,7 @@ def main_check(key: str | None, folder: Path | None, lang: str = "en") -> int:
     if not folder.is_dir():
         print(f"embedlab check: no exercises folder at {folder}")
         return 2
+    print(f"checking {folder.resolve()}")
     collector = run_public(lessons, folder)
     all_passed = True
     for lesson in lessons:
@@ -78,7 +82,8 @@ def main_check(key: str | None, folder: Path | None, lang: str = "en") -> int:
         failing = [(name, message) for name, message in outcomes if message is not None]
         if failing:
             name, message = failing[0]
-            print(f"   first failing check: {name}")
+            doc = collector.docs.get(name, "")
+            print(f"   first failing check: {name}" + (f"  ({doc})" if doc else ""))
             print("   " + message.replace("\n", "\n   "))
         for hint in lesson.hints[lang]:
             print(f"   hint: {hint}")

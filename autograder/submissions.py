@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import hashlib
+import os
 import re
 import sys
 import time
@@ -12,23 +14,37 @@ from pathlib import Path
 
 from autograder.grading import run_checks
 from autograder.isolation import choose_isolation, describe_isolation
-from autograder.lessons import Lesson, load_lessons
+from autograder.lessons import Lesson, find_lesson, load_lessons
 from autograder.limits import Limits
-from autograder.report import SubmissionReport, results_json, score_table, write_json
+from autograder.report import (
+    SubmissionReport,
+    error_results,
+    results_json,
+    score_table,
+    write_json,
+)
 from autograder.workspace import SubmissionError, build_workspace
 
 
 def report_name(submission: Path, taken: set[str]) -> str:
-    """A safe, unique folder name for a submission's report."""
-    base = (
-        re.sub(r"[^A-Za-z0-9._-]+", "_", submission.stem or submission.name).strip("._")
-        or "submission"
-    )
-    name, n = base, 2
-    while name in taken:
-        name, n = f"{base}-{n}", n + 1
-    taken.add(name)
-    return name
+    """A safe, unique and stable folder name for a submission's report.
+
+    The submission's own name is kept only when it is already safe and not yet taken; otherwise
+    (e.g. "_bob" next to "bob") the sanitized name gets the first 8 hex digits of the sha256 of
+    the submission's absolute path, so no student can take a classmate's report folder.
+    """
+    stem = submission.stem or submission.name
+    base = re.sub(r"[^A-Za-z0-9._-]+", "_", stem).strip("._-") or "submission"
+    if base == stem and base not in taken:
+        taken.add(base)
+        return base
+    absolute = os.fsencode(os.path.abspath(submission))
+    name = f"{base}-{hashlib.sha256(absolute).hexdigest()[:8]}"
+    unique, n = name, 2
+    while unique in taken:  # the same path given twice
+        unique, n = f"{name}-{n}", n + 1
+    taken.add(unique)
+    return unique
 
 
 def grade_submission(
@@ -41,7 +57,7 @@ def grade_submission(
 ) -> SubmissionReport:
     """Grade one submission; never raises: a failure becomes the report's error."""
     start = time.perf_counter()
-    report = SubmissionReport(name=name)
+    report = SubmissionReport(name=name, submission=str(submission))
     try:
         report.isolation = describe_isolation(choose_isolation(isolation), limits)
     except RuntimeError as exc:
@@ -66,36 +82,91 @@ def grade_submission(
     return report
 
 
+def _usage_error(message: str) -> int:
+    print(f"embedlab grade: {message}", file=sys.stderr)
+    return 2
+
+
+def _chosen_lessons(keys: Sequence[str] | None) -> list[Lesson]:
+    """The lessons to grade, in the pack's order: those named by --lesson, else all."""
+    lessons = list(load_lessons())
+    if not keys:
+        return lessons
+    wanted = {find_lesson(key).slug for key in keys}
+    return [lesson for lesson in lessons if lesson.slug in wanted]
+
+
+def _read_secret(path: Path | None) -> str | None:
+    """The first line of the secret file; None (EMBEDLAB_SECRET, else none) without one."""
+    if path is None:
+        return None
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValueError(f"cannot read the secret file {path}: {exc}") from None
+    lines = text.splitlines()
+    return lines[0] if lines else ""
+
+
+def _write_report(report: SubmissionReport, lessons: Sequence[Lesson], lang: str, path: Path):
+    """Write the full report; if that fails, a minimal valid one (score 0, the error)."""
+    try:
+        write_json(results_json(report, lessons, lang), path)
+    except Exception as exc:
+        error = f"the grader could not write the full report: {type(exc).__name__}: {exc}"
+        report.error = f"{report.error}; {error}" if report.error else error
+        write_json(error_results(report, report.error), path)
+
+
 def main_grade(args: argparse.Namespace) -> int:
     """Grade every submission named on the command line and print the score table."""
-    lessons = load_lessons()
+    submissions = [Path(s) for s in args.submissions]
+    missing = [s for s in submissions if not s.exists()]
+    if missing:
+        for s in missing:
+            print(f"embedlab grade: no such submission: {s}", file=sys.stderr)
+        return 2
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        return _usage_error(f"--out {out} is an existing file; --out must be a folder")
+    gradescope = getattr(args, "gradescope", False)
+    if gradescope and len(submissions) != 1:
+        return _usage_error(f"--gradescope grades exactly one submission, not {len(submissions)}")
     overrides = {"call_timeout": args.call_timeout, "lesson_timeout": args.lesson_timeout}
     try:
+        lessons = _chosen_lessons(getattr(args, "lesson", None))
+        secret = _read_secret(getattr(args, "secret_file", None))
         limits = Limits.parse(getattr(args, "limit", None))
         limits = Limits(**{**limits.__dict__, **{k: v for k, v in overrides.items() if v}})
         choose_isolation(args.isolation)
-    except (RuntimeError, ValueError) as exc:
-        print(f"embedlab grade: {exc}", file=sys.stderr)
-        return 2
-    out = Path(args.out)
+    except (RuntimeError, ValueError) as exc:  # LessonError is a ValueError
+        return _usage_error(str(exc))
     taken: set[str] = set()
     reports, failed_writes = [], 0
-    for submission in args.submissions:
-        name = report_name(Path(submission), taken)
-        report = grade_submission(
-            Path(submission), name, lessons, limits, args.isolation, args.secret
-        )
+    for submission in submissions:
+        name = report_name(submission, taken)
+        path = out / "results.json" if gradescope else out / name / "results.json"
+        report = SubmissionReport(name=name, submission=str(submission))
+        try:  # one submission never stops the batch
+            report = grade_submission(submission, name, lessons, limits, args.isolation, secret)
+            _write_report(report, lessons, args.lang, path)
+        except Exception as exc:
+            report.error = report.error or f"the grader failed: {type(exc).__name__}: {exc}"
+            traceback.print_exc(file=sys.stderr)
+            try:
+                write_json(error_results(report, report.error), path)
+            except Exception as again:
+                failed_writes += 1
+                print(
+                    f"embedlab grade: cannot write the report of {name}: {again}", file=sys.stderr
+                )
         reports.append(report)
-        try:
-            write_json(results_json(report, lessons, args.lang), out / name / "results.json")
-        except OSError as exc:
-            failed_writes += 1
-            print(f"embedlab grade: cannot write the report of {name}: {exc}", file=sys.stderr)
         if report.error:
             print(f"{name}: {report.error}", file=sys.stderr)
     print(score_table(reports, lessons))
     isolation = {r.isolation for r in reports if r.isolation}
     for line in sorted(isolation):
         print(f"isolation: {line}")
-    print(f"reports in {out}/<submission>/results.json")
+    where = out / "results.json" if gradescope else f"{out}/<submission>/results.json"
+    print(f"reports in {where}")
     return 1 if failed_writes else 0

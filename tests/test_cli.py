@@ -1,0 +1,266 @@
+"""The `embedlab` command line: usage errors up front, a batch that always finishes, safe reports."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from autograder import report as report_mod
+from autograder import selfcheck, submissions
+from autograder.cli import main
+from autograder.report import SubmissionReport, write_json
+from autograder.submissions import report_name
+
+FIXTURES = Path(__file__).parent / "fixtures"
+SUBS = FIXTURES / "subs"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def minipack(monkeypatch):
+    """Grade against the one-lesson fixture pack (lesson 01-demo, 10 points)."""
+    monkeypatch.setenv("EMBEDLAB_ROOT", str(FIXTURES / "minipack"))
+
+
+def _grade(*args: str) -> int:
+    return main(["grade", *args, "--call-timeout", "0.5"])
+
+
+def _results(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+# 1. usage errors before grading anything
+
+
+def test_missing_submissions_are_all_named_and_nothing_is_graded(minipack, tmp_path, capsys):
+    """A missing path exits 2 naming every missing one; no submission is graded."""
+    out = tmp_path / "out"
+    status = _grade(str(SUBS / "good"), "no-such-1", str(tmp_path / "gone"), "--out", str(out))
+    err = capsys.readouterr().err
+    assert status == 2
+    assert "embedlab grade: no such submission: no-such-1" in err
+    assert f"embedlab grade: no such submission: {tmp_path / 'gone'}" in err
+    assert not out.exists(), "nothing may be graded when a submission is missing"
+
+
+def test_out_that_is_a_file_is_refused(minipack, tmp_path, capsys):
+    """--out naming an existing file exits 2 with a clear message."""
+    out = tmp_path / "out.txt"
+    out.write_text("keep me")
+    assert _grade(str(SUBS / "good"), "--out", str(out)) == 2
+    assert "is an existing file" in capsys.readouterr().err
+    assert out.read_text() == "keep me"
+
+
+# 2. one submission never stops the batch; writing never fails on odd text
+
+
+def test_a_grader_crash_costs_only_its_submission(minipack, tmp_path, capsys, monkeypatch):
+    """An exception while grading one submission gives it a score-0 report; the rest are graded."""
+    real = submissions.grade_submission
+
+    def flaky(submission, *args, **kwargs):
+        if submission.name == "crash":
+            raise RuntimeError("boom")
+        return real(submission, *args, **kwargs)
+
+    monkeypatch.setattr(submissions, "grade_submission", flaky)
+    out = tmp_path / "out"
+    assert _grade(str(SUBS / "crash"), str(SUBS / "good"), "--out", str(out)) == 0
+    table = capsys.readouterr().out
+    crashed = _results(out / "crash" / "results.json")
+    assert crashed["score"] == 0.0 and "boom" in crashed["output"]
+    assert _results(out / "good" / "results.json")["score"] == 10.0
+    assert "error: crash: the grader failed: RuntimeError: boom" in table
+
+
+def test_a_failed_full_report_falls_back_to_a_minimal_one(minipack, tmp_path, capsys, monkeypatch):
+    """If the full results.json cannot be made, a minimal valid one (score 0, the error) is."""
+
+    def broken(*args, **kwargs):
+        raise TypeError("cannot serialize")
+
+    monkeypatch.setattr(submissions, "results_json", broken)
+    out = tmp_path / "out"
+    assert _grade(str(SUBS / "good"), "--out", str(out)) == 0
+    data = _results(out / "good" / "results.json")
+    assert data["score"] == 0.0 and data["tests"] == []
+    assert "cannot serialize" in data["output"]
+    assert data["extra_data"]["submission"] == str(SUBS / "good")
+    assert "error: good:" in capsys.readouterr().out
+
+
+def test_write_json_survives_lone_surrogates(tmp_path):
+    """Lone surrogates (from undecodable paths or student output) are replaced, not fatal."""
+    path = tmp_path / "r" / "results.json"
+    write_json({"output": "bad \udcff here", "extra_data": {"submission": "x\ud800"}}, path)
+    data = _results(path)
+    assert data["output"] == "bad \ufffd here"
+    assert data["extra_data"]["submission"] == "x\ufffd"
+
+
+def test_write_json_leaves_no_temp_file_when_it_fails(tmp_path, monkeypatch):
+    """A failed write removes its temporary file and keeps the old report."""
+    path = tmp_path / "results.json"
+    path.write_text('{"score": 1}')
+
+    def fail(*args):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(report_mod.os, "replace", fail)
+    with pytest.raises(OSError):
+        write_json({"score": 2}, path)
+    assert [p.name for p in tmp_path.iterdir()] == ["results.json"]
+    assert _results(path) == {"score": 1}
+
+
+# 3. report folder names
+
+
+def test_report_names_cannot_collide(tmp_path):
+    """ "_bob" no longer maps onto "bob"; a changed name gets a hash of the path; names are stable."""
+    taken: set[str] = set()
+    bob = report_name(tmp_path / "bob", taken)
+    under = report_name(tmp_path / "_bob", taken)
+    again = report_name(tmp_path / "bob.py", taken)
+    assert bob == "bob"
+    assert under.startswith("bob-") and len(under) == len("bob-") + 8
+    assert again.startswith("bob-") and again != under
+    assert report_name(tmp_path / "_bob", set()) == under, "the same path gets the same name"
+    assert report_name(tmp_path / "_bob", {"bob"}) == under
+    odd = report_name(tmp_path / "a b", set())
+    assert odd.startswith("a_b-")
+
+
+def test_reports_record_their_submission_and_never_share_a_folder(minipack, tmp_path):
+    """Two submissions whose names sanitize alike get two folders, each naming its submission."""
+    for name in ("good", "_good"):
+        shutil.copytree(SUBS / "good", tmp_path / name)
+    out = tmp_path / "out"
+    assert _grade(str(tmp_path / "_good"), str(tmp_path / "good"), "--out", str(out)) == 0
+    folders = sorted(p.name for p in out.iterdir())
+    assert len(folders) == 2 and "good" in folders
+    recorded = {_results(out / f / "results.json")["extra_data"]["submission"] for f in folders}
+    assert recorded == {str(tmp_path / "_good"), str(tmp_path / "good")}
+
+
+# 4. the secret comes from a file or the environment, never the command line
+
+
+def test_secret_is_not_a_command_line_option(capsys):
+    """--secret is gone: a secret on the command line is visible in the process list."""
+    with pytest.raises(SystemExit) as exc:
+        main(["grade", "x", "--out", "y", "--secret", "s"])
+    assert exc.value.code == 2
+
+
+def test_secret_file_first_line_is_the_secret(minipack, tmp_path, monkeypatch):
+    """--secret-file's first line reaches grading; without it, None (grading reads EMBEDLAB_SECRET)."""
+    seen = []
+
+    def fake_run_checks(workspace, lessons, limits, isolation, secret):
+        seen.append(secret)
+        return [], "none"
+
+    monkeypatch.setattr(submissions, "run_checks", fake_run_checks)
+    secret = tmp_path / "secret"
+    secret.write_text("term-key\nignored\n")
+    assert (
+        _grade(str(SUBS / "good"), "--out", str(tmp_path / "a"), "--secret-file", str(secret)) == 0
+    )
+    assert _grade(str(SUBS / "good"), "--out", str(tmp_path / "b")) == 0
+    assert seen == ["term-key", None]
+
+
+def test_unreadable_secret_file_is_a_usage_error(minipack, tmp_path, capsys):
+    """A missing secret file exits 2 before grading."""
+    args = ["--out", str(tmp_path / "o"), "--secret-file", str(tmp_path / "nope")]
+    assert _grade(str(SUBS / "good"), *args) == 2
+    assert "cannot read the secret file" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
+
+
+# 5. --lesson
+
+
+def test_unknown_lesson_is_a_usage_error(minipack, tmp_path, capsys):
+    """--lesson naming no lesson exits 2 and lists the lessons."""
+    assert _grade(str(SUBS / "good"), "--out", str(tmp_path / "o"), "--lesson", "07") == 2
+    assert "01-demo" in capsys.readouterr().err
+
+
+def test_one_lesson_is_graded_alone(tmp_path, capsys):
+    """--lesson 03 grades only similarity, out of its 20 points, without other lessons' noise."""
+    sub = tmp_path / "similarity.py"
+    shutil.copy(ROOT / "solutions" / "03-similarity" / "similarity.py", sub)
+    out = tmp_path / "out"
+    assert main(["grade", str(sub), "--out", str(out), "--lesson", "03"]) == 0
+    table = capsys.readouterr().out
+    data = _results(out / "similarity" / "results.json")
+    assert data["score"] == 20.0
+    assert {t["name"].split()[0].rstrip(":") for t in data["tests"]} == {"03-similarity"}
+    assert "tokens" not in data["output"] and "no checks ran" not in json.dumps(data)
+    assert "(out of 20;" in table and "01-tokens" not in table
+
+
+# 6. Gradescope layout
+
+
+def test_gradescope_writes_results_json_directly(minipack, tmp_path):
+    """--gradescope writes OUT/results.json, Gradescope's /autograder/results layout."""
+    out = tmp_path / "results"
+    args = ["--out", str(out), "--gradescope", "--lesson", "01"]
+    assert _grade(str(SUBS / "good"), *args) == 0
+    assert sorted(p.name for p in out.iterdir()) == ["results.json"]
+    assert _results(out / "results.json")["score"] == 10.0
+
+
+def test_gradescope_takes_exactly_one_submission(minipack, tmp_path, capsys):
+    """--gradescope with two submissions is a usage error."""
+    args = [str(SUBS / "good"), str(SUBS / "wrong"), "--out", str(tmp_path / "o"), "--gradescope"]
+    assert _grade(*args) == 2
+    assert "exactly one submission" in capsys.readouterr().err
+
+
+# 7. CLI polish
+
+
+def test_grade_help_shows_defaults_and_isolation_choices(capsys):
+    """grade --help names the defaults and what each isolation means."""
+    with pytest.raises(SystemExit):
+        main(["grade", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "(default: 2)" in text and "(default: 60)" in text and "(default: auto)" in text
+    for word in ("bwrap =", "uid =", "none =", "auto =", "--secret-file", "--gradescope"):
+        assert word in text
+
+
+def test_broken_pipe_is_quiet(monkeypatch, capsys):
+    """`embedlab check | head -1`: a closed pipe ends the command without a traceback.
+
+    capsys keeps main from redirecting the real stdout of the test run.
+    """
+
+    def closed(*args):
+        raise BrokenPipeError
+
+    monkeypatch.setattr(selfcheck, "main_check", closed)
+    assert main(["check"]) == 141
+
+
+def test_check_names_its_folder_and_the_failing_checks_purpose(minipack, capsys):
+    """check prints the folder it checks and the first failing check's docstring line."""
+    assert main(["check", "--dir", str(SUBS / "wrong")]) == 1
+    out = capsys.readouterr().out
+    assert out.splitlines()[0] == f"checking {(SUBS / 'wrong').resolve()}"
+    assert "first failing check: test_add_small  (Adds two short vectors.)" in out
+
+
+def test_error_report_is_valid_without_grading():
+    """The minimal report is valid Gradescope JSON with score 0."""
+    data = report_mod.error_results(SubmissionReport(name="n", submission="p"), "bad")
+    assert data["score"] == 0.0 and data["tests"] == [] and data["extra_data"]["submission"] == "p"
