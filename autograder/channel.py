@@ -14,9 +14,9 @@ import struct
 import time
 
 if __package__:
-    from autograder.codec import ChannelError, decode, encode
+    from autograder.codec import Budget, ChannelError, decode, encode
 else:  # in the sandbox the worker imports this file from its folder, next to codec.py
-    from codec import ChannelError, decode, encode
+    from codec import Budget, ChannelError, decode, encode
 
 _LEN = struct.Struct(">I")
 
@@ -68,7 +68,7 @@ def unpack(body: bytes):
     if offset != len(body):
         raise ChannelError("frame has trailing bytes")
     try:
-        return decode(head.get("m"), buffers, 0)
+        return decode(head.get("m"), buffers, 0, Budget(len(body)))
     except (KeyError, TypeError, ValueError, RecursionError, MemoryError) as exc:
         raise ChannelError(f"malformed value: {str(exc)[:200]}") from None
 

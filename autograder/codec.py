@@ -80,8 +80,8 @@ def _column(values: list, buffers: list[bytes]) -> dict | None:
         return {"k": "i" if first is int else "f", "b": len(buffers) - 1}
     if first is np.ndarray:
         dtype, shape = values[0].dtype, values[0].shape
-        if not _DTYPE.match(dtype.str) or len(shape) >= MAX_DIMS:
-            return None
+        if not _DTYPE.match(dtype.str) or len(shape) >= MAX_DIMS or values[0].nbytes == 0:
+            return None  # empty arrays each go as their own node, which pays for its decoding
         if not all(v.dtype == dtype and v.shape == shape for v in values):
             return None
         buffers.append(np.ascontiguousarray(np.stack(values)).tobytes())
@@ -109,9 +109,27 @@ def _cache_key(tree: dict, buffers: list[bytes]) -> bytes | None:
     return digest.digest() + n.to_bytes(8, "big")
 
 
-def _uncolumn(desc, n, buffers: list[bytes]) -> list:
+class Budget:
+    """How many more values a frame may decode into: each one must be paid for by its bytes.
+
+    Every JSON node and every item of a column costs one; a frame of B bytes holds at most
+    about B values, so a short frame cannot make the receiver build millions of objects.
+    """
+
+    def __init__(self, units: int):
+        self.left = units
+
+    def spend(self, units: int) -> None:
+        """Pay for `units` values, or raise ChannelError when the frame cannot pay for them."""
+        self.left -= units
+        if self.left < 0:
+            raise ChannelError("reply too large to decode")
+
+
+def _uncolumn(desc, n, buffers: list[bytes], budget: Budget) -> list:
     if type(desc) is not dict or type(n) is not int or n < 0:
         raise ChannelError("malformed column")
+    budget.spend(n)
     index = desc.get("b")
     if type(index) is not int or not 0 <= index < len(buffers):
         raise ChannelError("column buffer index out of range")
@@ -196,15 +214,22 @@ def _dtype(text) -> np.dtype:
     return np.dtype(text)
 
 
-def decode(tree, buffers: list[bytes], depth: int) -> object:
-    """The value of a JSON tree and its buffers; raises ChannelError on anything odd."""
+def decode(tree, buffers: list[bytes], depth: int, budget: Budget | None = None) -> object:
+    """The value of a JSON tree and its buffers; raises ChannelError on anything odd.
+
+    `budget` counts the values still allowed (channel.unpack gives one per byte of the frame);
+    without one, the tree and its buffers pay for themselves at the same rate.
+    """
+    if budget is None:
+        budget = Budget(len(repr(tree)) + sum(map(len, buffers)))
     if depth > MAX_DEPTH:
         raise ChannelError("value nested too deeply")
+    budget.spend(1)
     t = type(tree)
     if tree is None or t is bool or t is int or t is float or t is str:
         return tree
     if t is list:
-        return [decode(x, buffers, depth + 1) for x in tree]
+        return [decode(x, buffers, depth + 1, budget) for x in tree]
     if t is not dict:
         raise ChannelError(f"unexpected JSON value {t.__name__}")
     tag = tree.get("$")
@@ -212,18 +237,21 @@ def decode(tree, buffers: list[bytes], depth: int) -> object:
         items = tree["v"]
         if type(items) is not list or not _flat(items):
             raise ChannelError("malformed flat list")
+        budget.spend(len(items))
         return items if tag == "flat" else tuple(items)
     if tag in ("clist", "ctuple"):
-        items = _uncolumn(tree["v"], tree["n"], buffers)
+        items = _uncolumn(tree["v"], tree["n"], buffers, budget)
         return items if tag == "clist" else tuple(items)
     if tag == "cdict":
         if type(tree["k"]) is not dict or tree["k"].get("k") != "s":
             raise ChannelError("malformed dict column")
         key = _cache_key(tree, buffers)
+        if type(tree["n"]) is int:
+            budget.spend(tree["n"])  # the keys; _uncolumn charges for the values
         if key is not None and key in _DECODED:
             return dict(_DECODED[key])  # a copy: the receiver may change what it gets
-        keys = _uncolumn(tree["k"], tree["n"], buffers)
-        out = dict(zip(keys, _uncolumn(tree["v"], tree["n"], buffers), strict=True))
+        keys = _uncolumn(tree["k"], tree["n"], buffers, Budget(tree["n"]))  # paid above
+        out = dict(zip(keys, _uncolumn(tree["v"], tree["n"], buffers, budget), strict=True))
         if key is not None and tree["v"].get("k") in ("s", "i", "f"):
             _DECODED[key] = dict(out)
         return out
@@ -231,11 +259,12 @@ def decode(tree, buffers: list[bytes], depth: int) -> object:
         items = tree["v"]
         if type(items) is not dict or not _flat(items.values()):
             raise ChannelError("malformed string-keyed dict")
+        budget.spend(2 * len(items))
         return items
     if tag == "tuple":
         if type(tree["v"]) is not list:
             raise ChannelError("malformed tuple")
-        return tuple(decode(x, buffers, depth + 1) for x in tree["v"])
+        return tuple(decode(x, buffers, depth + 1, budget) for x in tree["v"])
     if tag == "dict":
         out = {}
         if type(tree["v"]) is not list:
@@ -243,9 +272,9 @@ def decode(tree, buffers: list[bytes], depth: int) -> object:
         for pair in tree["v"]:
             if type(pair) is not list or len(pair) != 2:
                 raise ChannelError("malformed dict item")
-            key = decode(pair[0], buffers, depth + 1)
+            key = decode(pair[0], buffers, depth + 1, budget)
             try:
-                out[key] = decode(pair[1], buffers, depth + 1)
+                out[key] = decode(pair[1], buffers, depth + 1, budget)
             except TypeError:
                 raise ChannelError("unhashable dict key") from None
         return out

@@ -42,7 +42,8 @@ def describe_failure(exc: BaseException, hidden: bool, doc: str, limits) -> str:
             "check the type and shape it returns."
         )
     if isinstance(exc, AssertionError):
-        return _cut(_assertion_text(message), limit)
+        text = _assertion_text(message)
+        return _cut(text or "Your function's result is not the expected one.", limit)
     return _cut(f"{type(exc).__name__}: {message}", limit)
 
 

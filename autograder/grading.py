@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import signal
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -76,8 +78,7 @@ class SandboxStudent:
 
         def call(*args, **kwargs):
             reply = self._worker.call(name, args, kwargs, self._call_timeout())
-            if reply.get("out"):
-                self._log.append(str(reply["out"]))
+            self._keep_output(reply.get("out"))
             if reply.get("ok") is True:
                 return reply.get("value")
             if reply.get("missing"):
@@ -88,14 +89,27 @@ class SandboxStudent:
                     "return plain values (numbers, strings, lists, tuples, dicts, numpy arrays)"
                 )
             error = reply.get("error") if isinstance(reply.get("error"), dict) else {}
+            cap = self._worker.limits.output_chars + 1  # feedback shows at most output_chars
             raise student_exception(
-                str(error.get("type", "Exception")),
-                str(error.get("message", "")),
-                str(error.get("traceback", "")),
+                str(error.get("type", "Exception"))[:200],
+                str(error.get("message", ""))[:cap],
+                str(error.get("traceback", ""))[:cap],
             )
 
         call.__name__ = name
         return call
+
+    def _keep_output(self, out) -> None:
+        """Log a reply's printed output, keeping at most output_chars (+1) for the whole check.
+
+        The worker caps each call's output, but the student's code can lift that cap; the
+        grader never keeps more than it could show.
+        """
+        if not out:
+            return
+        room = self._worker.limits.output_chars + 1 - sum(map(len, self._log))
+        if room > 0:
+            self._log.append(str(out)[:room])
 
 
 @dataclass(eq=False)
@@ -113,6 +127,8 @@ class GradingSession:
     _excinfo: dict[str, BaseException] = field(default_factory=dict)
     _logs: dict[str, list[str]] = field(default_factory=dict)
     _started: dict[str, float] = field(default_factory=dict)
+    _armed: bool = False
+    _fired: bool = False
 
     def open_student(self, lesson: Lesson, item: pytest.Item) -> SandboxStudent:
         """Start a fresh worker process for this check, or raise why it cannot run."""
@@ -155,22 +171,74 @@ class GradingSession:
             self._excinfo[item.nodeid] = call.excinfo.value
         return report
 
-    def pytest_runtest_setup(self, item: pytest.Item) -> None:
-        """Start the check's clock."""
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_setup(self, item: pytest.Item):
+        """Start the check's clock, and its deadline over its setup."""
         self._started[item.nodeid] = time.perf_counter()
+        self._fired = False
+        self._arm(item)
+        try:
+            return (yield)
+        finally:
+            self._disarm()
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_call(self, item: pytest.Item):
+        """Run the check under its deadline: the grader's own work counts too."""
+        self._arm(item)
+        try:
+            return (yield)
+        finally:
+            self._disarm()
+
+    def _arm(self, item: pytest.Item) -> None:
+        """Arm a timer for what is left of the lesson's time (SIGALRM raises StudentTimeout).
+
+        Each call has its own limit, but after a reply the grader itself may spend long on it
+        (decoding, comparing, formatting a huge value); the timer bounds that too.
+        """
+        if threading.current_thread() is not threading.main_thread():
+            return
+        lesson = self.lessons.get(Path(item.path).stem.removeprefix("test_"))
+        if lesson is None:
+            return
+        spent = self._lesson_clock.get(lesson.slug, 0.0)
+        spent += time.perf_counter() - self._started.get(item.nodeid, time.perf_counter())
+        left = max(self.limits.lesson_timeout - spent, 0.001)
+        signal.signal(signal.SIGALRM, self._on_alarm)
+        self._armed = True
+        signal.setitimer(signal.ITIMER_REAL, left)
+
+    def _disarm(self) -> None:
+        if not self._armed:
+            return
+        self._armed = False
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, signal.SIG_DFL)
+        if self._fired:  # the worker may be mid-reply: start the next check on a fresh one
+            self.worker.kill()
+
+    def _on_alarm(self, signum, frame) -> None:
+        if not self._armed or self._fired:
+            return
+        self._fired = True
+        raise StudentTimeout(
+            f"the check ran past the lesson's {self.limits.lesson_timeout:g} s time limit"
+        )
 
     def pytest_runtest_teardown(self, item: pytest.Item) -> None:
         """Record the check's outcome."""
+        self._disarm()
         seconds = time.perf_counter() - self._started.get(item.nodeid, time.perf_counter())
         lesson = self.lessons[Path(item.path).stem.removeprefix("test_")]
         self._lesson_clock[lesson.slug] = self._lesson_clock.get(lesson.slug, 0.0) + seconds
         hidden = Path(item.path).resolve().parent != lesson.folder.resolve()
         doc = ((getattr(item, "function", None) or (lambda: None)).__doc__ or "").strip()
-        exc = self._excinfo.get(item.nodeid)
+        exc = self._excinfo.pop(item.nodeid, None)  # its frames may hold big values: drop them
         output = ""
         if exc is not None:
             output = describe_failure(exc, hidden, doc.splitlines()[0] if doc else "", self.limits)
-        log = "".join(self._logs.get(item.nodeid, []))
+        log = "".join(self._logs.pop(item.nodeid, []))
         if log and exc is not None:
             output += "\nYour code printed:\n" + log[: self.limits.output_chars]
         self.results.append(
@@ -232,7 +300,9 @@ def run_checks(
     )
     try:
         worker.start()  # a sandbox that cannot start is the grader's failure, not the student's
-        run_pytest(check_files(lessons), [_Named(session)])
+        # --assert=plain: a public check's feedback is its own message, and pytest never spends
+        # the grader's time explaining a comparison with a huge value the student sent back
+        run_pytest(check_files(lessons), [_Named(session)], ["--assert=plain"])
     finally:
         worker.close()
     return session.results, kind

@@ -160,10 +160,10 @@ class Worker(WorkerProcess):
                 ).rstrip()
                 self._import_failed(check, message)
             check["imported"] = True
-            before = str(reply.get("out", ""))
+            before = str(reply.get("out", ""))[: self.limits.output_chars + 1]
         reply = self._reply(check, call_id, timeout, f"{fn}()")
         if before:
-            reply["out"] = before + str(reply.get("out", ""))
+            reply["out"] = before + str(reply.get("out", ""))[: self.limits.output_chars + 1]
         return reply
 
     def _import_failed(self, check: dict, message: str):

@@ -256,6 +256,50 @@ def test_deep_json_is_refused():
         channel.unpack(struct.pack(">I", len(head)) + head)
 
 
+@pytest.mark.parametrize(
+    "tree",
+    [
+        {"$": "clist", "n": 10**9, "v": {"k": "a", "b": 0, "dtype": "<f8", "shape": [0]}},
+        {"$": "ctuple", "n": 3_000_000, "v": {"k": "a", "b": 0, "dtype": "<f8", "shape": [0]}},
+        {"$": "clist", "n": 10**6, "v": {"k": "a", "b": 0, "dtype": "<i4", "shape": [5, 0]}},
+    ],
+)
+def test_decode_bomb_is_refused_at_once(tree):
+    """A 100-byte frame naming millions of empty arrays is refused before building any."""
+    body = frame_of(tree, [b""])
+    assert len(body) < 200
+    start = time.perf_counter()
+    with pytest.raises(ChannelError, match="reply too large to decode"):
+        channel.unpack(body)
+    assert time.perf_counter() - start < 0.1
+
+
+def test_every_decoded_value_is_paid_for_by_the_frame():
+    """Nodes and column items cost one each: a frame never decodes into more values than bytes."""
+    many = [[np.zeros(0)] * 20] * 50  # empty arrays go one node each, never as a column
+    body = channel.pack(many)[4:]
+    got = channel.unpack(body)
+    assert len(got) == 50 and all(len(row) == 20 and row[0].shape == (0,) for row in got)
+    with pytest.raises(ChannelError, match="too large"):
+        codec.decode([[[]] * 10] * 10, [], 0, codec.Budget(50))
+
+
+def test_legitimate_big_values_fit_their_budget():
+    """Real replies of every kind stay well within what their frame pays for."""
+    values = [
+        list(range(100_000)),
+        [""] * 10_000,
+        {f"k{i}": "" for i in range(10_000)},
+        [np.zeros(3, dtype=np.int8)] * 10_000,
+        [[]] * 10_000,
+        [[1.5, "a", None]] * 5_000,
+        {"a": [{"b": (1, 2)}] * 3_000},
+    ]
+    for value in values:
+        got = channel.unpack(channel.pack(value)[4:])
+        assert type(got) is type(value) and len(got) == len(value)
+
+
 def test_random_bytes_never_escape_as_other_errors():
     """Fuzzing: random and mutated frames only ever raise ChannelError."""
     rng = random.Random(7)

@@ -601,3 +601,43 @@ def test_run_checks_reports_the_isolation_it_used(tmp_path):
     finally:
         ws.cleanup()
     assert kind == choose_isolation("auto") and results
+
+
+class _FakeWorker:
+    """Stands in for the worker: every call replies with the same output and value."""
+
+    def __init__(self, out: str, error: dict | None = None):
+        self.limits = Limits(output_chars=100)
+        self.reply = {"ok": error is None, "value": 1.0, "out": out}
+        if error is not None:
+            self.reply["error"] = error
+
+    def call(self, fn, args, kwargs, timeout=None):
+        return dict(self.reply)
+
+
+def test_grader_keeps_at_most_output_chars_of_a_checks_output():
+    """A worker whose output cap the student lifted still costs the grader output_chars."""
+    log: list[str] = []
+    student = SandboxStudent(_FakeWorker("z" * 5_000_000), "m", log=log)
+    for _ in range(50):
+        assert student.f() == 1.0
+    assert sum(map(len, log)) <= 101
+
+
+def test_grader_cuts_the_error_a_worker_sends_back():
+    """A student's exception message and traceback are cut to what the feedback can show."""
+    error = {"type": "ValueError", "message": "m" * 10**6, "traceback": "t" * 10**6}
+    student = SandboxStudent(_FakeWorker("", error), "m")
+    with pytest.raises(ValueError) as info:
+        student.f()
+    assert len(info.value.args[0]) <= 101 and len(info.value.student_traceback) <= 101
+    text = describe_failure(info.value, False, "", Limits(output_chars=100))
+    assert "more characters" in text and len(text) < 200
+
+
+def test_bare_public_assert_gets_a_plain_message():
+    """Under --assert=plain a bare assert has no message: the feedback still says something."""
+    text = describe_failure(AssertionError(), False, "", Limits())
+    assert text == "Your function's result is not the expected one."
+    assert describe_failure(AssertionError("got 0.5"), False, "", Limits()) == "got 0.5"

@@ -298,6 +298,9 @@ EVIDENCE = {
     "state_across_checks": ["NotImplementedError"],
     "write_pack": ["FileNotFoundError"],
     "ptrace_grader": ["[]"],
+    "decode_bomb": ["reply too large to decode"],
+    "out_accumulate": ["Your code printed:"],
+    "slow_compare": ["ran past the lesson's 2.5 s time limit"],
 }
 ABSENT = {
     "state_across_checks": ["learned from an earlier check"],
@@ -358,3 +361,68 @@ def test_attack_gains_nothing_under_uid_fallback(attack, tmp_path, listener, sec
         if p.exists() and 61000 <= p.lstat().st_uid < 61256 and g.marker in p.name
     ]
     assert not owned, f"the sandbox uid left files behind: {owned}"
+
+
+GRADE_AND_MEASURE = """
+import sys
+from autograder.cli import main
+status = main(sys.argv[1:])
+with open("/proc/self/status") as status_file:
+    print("maxrss", [line.split()[1] for line in status_file if line.startswith("VmHWM:")][0])
+sys.exit(status)
+"""
+
+
+def _grade_in_child(sub: Path, out: Path, limits: list[str]) -> tuple[float, int, dict]:
+    """Grade in a child process; returns its wall time, the grader's own peak RSS (KB), the report.
+
+    VmHWM, not ru_maxrss: the grader alone, without the sandbox's processes it waited for or the
+    pages it shared with this process before exec.
+    """
+    argv = ["grade", str(sub), "--out", str(out), "--isolation", "auto", *limits]
+    start = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-c", GRADE_AND_MEASURE, *argv],
+        cwd=PACK, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    seconds = time.monotonic() - start
+    assert done.returncode == 0, done.stderr[-2000:]
+    peak = int(done.stdout.split("maxrss")[-1])
+    report = json.loads((out / sub.name / "results.json").read_text(encoding="utf-8"))
+    return seconds, peak, report
+
+
+@pytest.mark.skipif(AUTO == "none", reason="without bwrap or root nothing isolates files")
+def test_output_accumulation_keeps_the_grader_small(tmp_path, listener, secrets):
+    """7 MB of output per call with the worker's cap lifted: the grader keeps output_chars.
+
+    Before the grader cut each reply's output and each check's log, this run peaked at
+    333 MB (474 MB with a 20 s lesson) and grew with every call; now about 120 MB.
+    """
+    out = tmp_path / "reports"
+    sub = _prepare("out_accumulate", tmp_path, "evaccum", out, listener.port, secrets["file"])
+    seconds, peak_kb, report = _grade_in_child(sub, out, LIMITS)
+    assert seconds < BUDGET
+    assert peak_kb < 230_000, f"the grader peaked at {peak_kb >> 10} MB"
+    ours = [t for t in report["tests"] if t["name"].startswith("03-")]
+    assert any("evaccum yyy" in t["output"] for t in ours)
+    assert all(len(t["output"]) < 2000 + 1000 for t in ours)
+
+
+@pytest.mark.skipif(AUTO == "none", reason="without bwrap or root nothing isolates files")
+def test_grader_work_on_a_reply_stops_at_the_lesson_limit(tmp_path, listener, secrets):
+    """A reply of 4.5 million one-item lists (18 MB) costs the grader ~12 s to take in; the
+    per-check deadline stops that work when the lesson's 2.5 s are up, and kills the worker.
+
+    Before the deadline this run took 15 s; now under 5 s.
+    """
+    out = tmp_path / "reports"
+    sub = _prepare("slow_compare", tmp_path, "evslow", out, listener.port, secrets["file"])
+    path = sub / "similarity.py"
+    path.write_text(path.read_text().replace("1_900_000", "4_500_000"))
+    limits = [*LIMITS, "--limit", "reply_mb=20", "--limit", "memory_mb=1024"]
+    seconds, _, report = _grade_in_child(sub, out, limits)
+    assert seconds < 2.5 + 5.0, f"grading took {seconds:.1f} s"
+    ours = [t for t in report["tests"] if t["name"].startswith("03-")]
+    assert report["score"] == 0.0 and all(t["status"] == "failed" for t in ours)
+    assert "ran past the lesson's 2.5 s time limit" in ours[0]["output"]
