@@ -5,14 +5,6 @@ import re
 import numpy as np
 import pytest
 
-TOY = {
-    "king": [0.9, 0.8, 1.0, 0.1],
-    "man": [0.1, 0.9, 1.0, 0.0],
-    "woman": [0.1, -0.9, 1.0, 0.0],
-    "queen": [0.9, -0.8, 1.0, 0.1],
-    "apple": [0.0, 0.0, 0.0, 0.9],
-}
-
 
 def random_words(rng, n):
     """n distinct made-up words."""
@@ -130,17 +122,27 @@ def test_nearest_zero_vector_scores_zero(student, rng):
     assert all(float(s) == 0.0 for _, s in all_zero)
 
 
-def test_nearest_rejects_mismatched_lengths(student, rng):
-    """A query of another length than the word vectors must raise ValueError."""
-    emb = random_embeddings(rng, 5, 4)
+def test_nearest_rejects_mismatched_lengths(student, reference, rng):
+    """A query of another length than the word vectors must raise ValueError (a query of the right length works)."""
+    dim = int(rng.integers(3, 8))
+    emb = random_embeddings(rng, int(rng.integers(4, 10)), dim)
+    query = rng.normal(size=dim)
+    k = int(rng.integers(1, 4))
+    same_ranking(student.nearest(query, emb, k=k), reference.nearest(query, emb, k=k))
+    other = dim + int(rng.choice([-2, -1, 1, 2]))
     with pytest.raises(ValueError):
-        student.nearest(rng.normal(size=3), emb)
+        student.nearest(rng.normal(size=other), emb)
 
 
-def test_nearest_rejects_bad_k(student):
-    """k must be a positive integer; 0 must raise ValueError."""
+def test_nearest_rejects_bad_k(student, reference, rng):
+    """k must be a positive integer: 0 or a negative k must raise ValueError (k >= 1 works)."""
+    dim = int(rng.integers(2, 6))
+    emb = random_embeddings(rng, int(rng.integers(3, 10)), dim)
+    query = rng.normal(size=dim)
+    k = int(rng.integers(1, len(emb) + 1))
+    same_ranking(student.nearest(query, emb, k=k), reference.nearest(query, emb, k=k))
     with pytest.raises(ValueError):
-        student.nearest([1.0, 0.0, 0.0, 0.0], TOY, k=0)
+        student.nearest(query, emb, k=-int(rng.integers(0, 3)))
 
 
 # analogy (3CosAdd)
@@ -197,24 +199,29 @@ def test_analogy_normalizes_before_arithmetic(student, reference, rng):
     same_ranking(student.analogy(a, b, c, emb, k=1), expected)
 
 
-def test_analogy_unknown_word_raises_valueerror(student, rng):
-    """An unknown input word must raise ValueError whose message names the word."""
+def test_analogy_unknown_word_raises_valueerror(student, reference, rng):
+    """An unknown input word must raise ValueError whose message names the word (known words still work)."""
     emb = random_embeddings(rng, 8, 3)
     words = list(emb)
+    args = [str(w) for w in rng.choice(words, size=3, replace=False)]
+    same_ranking(student.analogy(*args, emb, k=2), reference.analogy(*args, emb, k=2))
     unknown = random_words(rng, 1)[0] + "x"
-    slot = int(rng.integers(0, 3))
-    args = [words[0], words[1], words[2]]
-    args[slot] = unknown
+    args[int(rng.integers(0, 3))] = unknown
     with pytest.raises(ValueError, match=re.escape(unknown)):
         student.analogy(*args, emb)
 
 
-def test_analogy_real_minilm_vectors(student, reference, minilm, rng):
+def test_analogy_real_minilm_vectors(student, reference, minilm, lesson, rng):
     """3CosAdd on the real model's vectors gives another ranking than expected."""
+    questions = read_questions(lesson.folder / "questions.txt")
+    picked = [questions[int(i)] for i in rng.choice(len(questions), size=2, replace=False)]
+    triples = [["man", "king", "woman"], *(q[:3] for q in picked)]
     words = [str(w) for w in rng.choice(minilm.common_words, size=300, replace=False)]
-    emb = minilm.embeddings(list(dict.fromkeys(["man", "king", "woman", "queen", *words])))
-    got = student.analogy("man", "king", "woman", emb, k=5)
-    same_ranking(got, reference.analogy("man", "king", "woman", emb, k=5))
+    words += ["queen", *(w for q in picked for w in q), *(w for t in triples for w in t)]
+    emb = minilm.embeddings([str(w) for w in rng.permutation(list(dict.fromkeys(words)))])
+    for a, b, c in triples:
+        got = student.analogy(a, b, c, emb, k=5)
+        same_ranking(got, reference.analogy(a, b, c, emb, k=5))
 
 
 # analogy_cosmul (3CosMul)
@@ -256,13 +263,15 @@ def test_cosmul_excludes_input_words(student, rng):
     assert len(got) == 5 and not {a, b, c} & set(got)
 
 
-def test_cosmul_unknown_word_raises_valueerror(student, rng):
-    """An unknown input word must raise ValueError whose message names the word."""
+def test_cosmul_unknown_word_raises_valueerror(student, reference, rng):
+    """An unknown input word must raise ValueError whose message names the word (known words still work)."""
     emb = random_embeddings(rng, 8, 3)
+    args = [str(w) for w in rng.choice(list(emb), size=3, replace=False)]
+    same_ranking(student.analogy_cosmul(*args, emb, k=2), reference.analogy_cosmul(*args, emb, k=2))
     unknown = random_words(rng, 1)[0] + "q"
-    words = list(emb)
+    args[int(rng.integers(0, 3))] = unknown
     with pytest.raises(ValueError, match=re.escape(unknown)):
-        student.analogy_cosmul(words[0], unknown, words[1], emb)
+        student.analogy_cosmul(*args, emb)
 
 
 def test_ranked_results_are_word_score_tuples(student, rng):
@@ -316,7 +325,8 @@ def test_accuracy_leaves_skipped_out_of_denominator(student, reference, rng):
 def test_accuracy_nothing_answered_is_zero(student, rng):
     """With no answerable question the accuracy must be 0.0 (no ZeroDivisionError, no nan)."""
     emb = random_embeddings(rng, 6, 3)
-    questions = [["zz1", "zz2", "zz3", "zz4"]] * int(rng.integers(1, 4))
+    unknown = [w + "z" for w in random_words(rng, 8)]
+    questions = [list(unknown[i : i + 4]) for i in range(int(rng.integers(1, 5)))]
     got = dict(student.analogy_accuracy(questions, emb))
     assert got == {"accuracy": 0.0, "answered": 0, "skipped": len(questions)}
     assert dict(student.analogy_accuracy([], emb, method="mul")) == {
@@ -326,10 +336,16 @@ def test_accuracy_nothing_answered_is_zero(student, rng):
     }
 
 
-def test_accuracy_rejects_unknown_method(student):
-    """A method other than "add" or "mul" must raise ValueError."""
+def test_accuracy_rejects_unknown_method(student, reference, rng):
+    """A method other than "add" or "mul" must raise ValueError ("add" and "mul" work)."""
+    emb = random_embeddings(rng, 10, 3, spread=False)
+    questions = questions_from(rng, list(emb), 6, unknown=random_words(rng, 2))
+    for method in rng.permutation(["add", "mul"]):
+        got = dict(student.analogy_accuracy(questions, emb, method=str(method)))
+        assert got == pytest.approx(reference.analogy_accuracy(questions, emb, str(method)))
+    bad = str(rng.choice(["3cosadd", "3cosmul", "cosine", "ADD", "Mul", "add ", "multiply"]))
     with pytest.raises(ValueError):
-        student.analogy_accuracy([["man", "king", "woman", "queen"]], TOY, method="3cosadd")
+        student.analogy_accuracy(questions, emb, method=bad)
 
 
 def test_accuracy_returns_plain_numbers(student, rng):

@@ -49,6 +49,15 @@ def random_probs(rng, n, zeros=0):
     return p
 
 
+def probs_summing_below_one(rng, zeros=0):
+    """A random probability vector whose running sum, most likely first, ends a hair below 1."""
+    for _ in range(1000):
+        probs = random_probs(rng, int(rng.integers(zeros + 3, 40)), zeros=zeros)
+        if np.cumsum(probs[np.argsort(-probs, kind="stable")])[-1] < 1.0:
+            return probs
+    pytest.fail("could not draw a probability vector whose running sum ends below 1")
+
+
 def assert_same_pairs(got, want):
     """Same words in the same order, same probabilities."""
     got = [(str(w), float(p)) for w, p in got]
@@ -104,16 +113,21 @@ def test_softmax_temperature_divides_scores(student, rng):
         assert np.allclose(got, array(student.softmax(scores / t)), rtol=1e-6, atol=1e-12)
 
 
-def test_softmax_rejects_nonpositive_temperature(student, rng):
-    """A temperature of zero or below raises ValueError."""
-    scores = rng.normal(size=4).tolist()
+def test_softmax_rejects_nonpositive_temperature(student, reference, rng):
+    """A temperature of zero or below raises ValueError (a positive one works)."""
+    scores = rng.normal(size=int(rng.integers(2, 10))).tolist()
+    t = float(rng.uniform(0.05, 5.0))
+    got = array(student.softmax(scores, temperature=t))
+    assert np.allclose(got, reference.softmax(scores, t), rtol=1e-6, atol=1e-12)
     for t in (0.0, -float(rng.uniform(0.1, 10))):
         with pytest.raises(ValueError):
             student.softmax(scores, temperature=t)
 
 
-def test_softmax_rejects_empty_scores(student):
-    """An empty list of scores has no distribution: ValueError, not nan or an empty array."""
+def test_softmax_rejects_empty_scores(student, reference, rng):
+    """An empty list of scores has no distribution: ValueError, not nan or an empty array (one score or more works)."""
+    scores = rng.normal(scale=3, size=int(rng.integers(1, 6))).tolist()
+    assert np.allclose(array(student.softmax(scores)), reference.softmax(scores), rtol=1e-6)
     with pytest.raises(ValueError):
         student.softmax([])
 
@@ -172,9 +186,11 @@ def test_associate_ties_keep_vocabulary_order(student, reference, rng):
         )
 
 
-def test_associate_unknown_word_raises_naming_it(student, rng):
-    """An unknown word raises ValueError whose message names it (no error string returned)."""
-    vocab = random_vocab(rng, 5, 3)
+def test_associate_unknown_word_raises_naming_it(student, reference, rng):
+    """An unknown word raises ValueError whose message names it (no error string returned); known words work."""
+    vocab = random_vocab(rng, int(rng.integers(3, 8)), 3)
+    word = str(rng.choice(list(vocab)))
+    assert_same_pairs(student.associate(word, vocab), reference.associate(word, vocab))
     unknown = "unknown" + "".join(rng.choice(list("xyz"), size=4))
     with pytest.raises(ValueError, match=unknown):
         student.associate(unknown, vocab)
@@ -190,9 +206,13 @@ def test_associate_handles_zero_vectors(student, reference, rng):
     assert_same_pairs(got, reference.associate(words[0], vocab))
 
 
-def test_associate_rejects_nonpositive_scale(student, rng):
-    """A scale of zero or below raises ValueError."""
-    vocab = random_vocab(rng, 4, 3)
+def test_associate_rejects_nonpositive_scale(student, reference, rng):
+    """A scale of zero or below raises ValueError (a positive one works)."""
+    vocab = random_vocab(rng, int(rng.integers(3, 8)), 3)
+    word, scale = str(rng.choice(list(vocab))), float(rng.uniform(0.1, 20))
+    assert_same_pairs(
+        student.associate(word, vocab, scale=scale), reference.associate(word, vocab, scale)
+    )
     with pytest.raises(ValueError):
         student.associate(next(iter(vocab)), vocab, scale=-float(rng.uniform(0.1, 5)))
     with pytest.raises(ValueError):
@@ -268,12 +288,17 @@ def test_top_k_with_k_beyond_length_keeps_all(student, rng):
         assert np.allclose(array(student.top_k(probs, k)), probs, rtol=1e-6)
 
 
-def test_top_k_rejects_invalid_input(student, rng):
-    """k below 1, negative probabilities or probabilities not summing to 1 raise ValueError."""
-    probs = random_probs(rng, 5)
+def test_top_k_rejects_invalid_input(student, reference, rng):
+    """k below 1, negative probabilities or probabilities not summing to 1 raise ValueError (valid input works)."""
+    n = int(rng.integers(3, 10))
+    probs, k = random_probs(rng, n), int(rng.integers(1, n + 1))
+    got = array(student.top_k(probs, k))
+    assert np.allclose(got, reference.top_k(probs, k), rtol=1e-6, atol=1e-12)
     bad = probs.copy()
-    bad[0], bad[1] = bad[0] + 1.0, bad[1] - 1.0  # sums to 1, one entry negative
-    for args in ((probs, 0), (probs, -2), (probs * 2, 2), (bad, 2)):
+    i, j = rng.choice(n, size=2, replace=False)
+    bad[i], bad[j] = bad[i] + 1.0, bad[j] - 1.0  # sums to 1, one entry negative
+    scale = float(rng.choice([rng.uniform(0.2, 0.9), rng.uniform(1.1, 3.0)]))
+    for args in ((probs, 0), (probs, -int(rng.integers(1, 5))), (probs * scale, k), (bad, k)):
         with pytest.raises(ValueError):
             student.top_k(*args)
 
@@ -305,12 +330,13 @@ def test_top_p_mass_reaches_p(student, rng):
 
 def test_top_p_with_p_one_keeps_every_nonzero_entry(student, rng):
     """p = 1 cuts nothing, also when rounding leaves the running sum a hair below 1."""
-    for n in (10, 3, int(rng.integers(5, 40))):
-        probs = np.full(n, 1.0 / n)
-        assert np.allclose(array(student.top_p(probs, 1.0)), probs, rtol=1e-6)
-    probs = random_probs(rng, 12, zeros=3)
-    got = array(student.top_p(probs, 1.0))
-    assert np.allclose(got, probs, rtol=1e-6, atol=1e-12)
+    below = [n for n in range(3, 41) if np.cumsum(np.full(n, 1.0 / n))[-1] < 1.0]
+    cases = [np.full(int(n), 1.0 / n) for n in rng.choice(below, size=2, replace=False)]
+    cases += [probs_summing_below_one(rng) for _ in range(3)]
+    cases += [probs_summing_below_one(rng, zeros=int(rng.integers(1, 4)))]
+    for probs in cases:
+        got = array(student.top_p(probs, 1.0))
+        assert np.allclose(got, probs, rtol=1e-6, atol=1e-12)
 
 
 def test_top_p_tiny_p_keeps_only_the_top_entry(student, rng):
@@ -345,10 +371,14 @@ def test_top_p_tolerates_rounding_in_running_sum(student, reference, rng):
         assert np.allclose(got, reference.top_p(probs, p), rtol=1e-6, atol=1e-12)
 
 
-def test_top_p_rejects_invalid_input(student, rng):
-    """p outside (0, 1], negative probabilities or probabilities not summing to 1: ValueError."""
-    probs = random_probs(rng, 5)
-    for args in ((probs, 0.0), (probs, -0.5), (probs, 1.5), (probs * 0.5, 0.5)):
+def test_top_p_rejects_invalid_input(student, reference, rng):
+    """p outside (0, 1], negative probabilities or probabilities not summing to 1: ValueError (valid input works)."""
+    probs, p = random_probs(rng, int(rng.integers(3, 10))), float(rng.uniform(0.05, 1.0))
+    got = array(student.top_p(probs, p))
+    assert np.allclose(got, reference.top_p(probs, p), rtol=1e-6, atol=1e-12)
+    scale = float(rng.choice([rng.uniform(0.2, 0.9), rng.uniform(1.1, 3.0)]))
+    outside = (0.0, -float(rng.uniform(0.01, 2.0)), 1.0 + float(rng.uniform(0.01, 2.0)))
+    for args in (*((probs, q) for q in outside), (probs * scale, p)):
         with pytest.raises(ValueError):
             student.top_p(*args)
 
@@ -381,7 +411,8 @@ def test_sample_same_seed_same_draws(student, rng):
 
 def test_sample_different_seeds_give_different_draws(student, rng):
     """Different seeds give different draws: the seed actually drives the generator."""
-    probs = (np.ones(6) / 6).tolist()
+    probs = np.maximum(random_probs(rng, int(rng.integers(4, 9))), 0.05)
+    probs = (probs / probs.sum()).tolist()
     seed = int(rng.integers(0, 2**31 - 1))
     a = [int(i) for i in student.sample(probs, 100, seed)]
     b = [int(i) for i in student.sample(probs, 100, seed + 1)]
@@ -427,11 +458,21 @@ def test_sample_returns_python_ints(student, rng):
     assert all(type(i) is int for i in draws)
 
 
-def test_sample_rejects_invalid_input(student, rng):
-    """Negative probabilities, probabilities not summing to 1, or n < 0 raise ValueError."""
-    probs = random_probs(rng, 5)
+def test_sample_rejects_invalid_input(student, reference, rng):
+    """Negative probabilities, probabilities not summing to 1, or n < 0 raise ValueError (valid input works)."""
+    size = int(rng.integers(3, 10))
+    certain = np.zeros(size)
+    certain[int(rng.integers(size))] = 1.0  # every draw is this index, whatever the generator
+    n, seed = int(rng.integers(1, 50)), int(rng.integers(0, 2**31))
+    got = [int(i) for i in student.sample(certain.tolist(), n, seed)]
+    assert got == reference.sample(certain, n, seed)
+    probs = random_probs(rng, size)
     bad = probs.copy()
-    bad[0], bad[1] = bad[0] + 1.0, bad[1] - 1.0  # sums to 1, one entry negative
-    for args in ((probs * 1.5, 10, 0), (probs * 0.5, 10, 0), (bad, 10, 0), (probs, -1, 0)):
+    i, j = rng.choice(size, size=2, replace=False)
+    bad[i], bad[j] = bad[i] + 1.0, bad[j] - 1.0  # sums to 1, one entry negative
+    low, high = float(rng.uniform(0.2, 0.9)), float(rng.uniform(1.1, 3.0))
+    cases = [(probs * high, n, seed), (probs * low, n, seed), (bad, n, seed)]
+    cases.append((probs, -int(rng.integers(1, 10)), seed))
+    for args in cases:
         with pytest.raises(ValueError):
             student.sample(*args)

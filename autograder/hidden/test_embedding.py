@@ -18,6 +18,19 @@ def as_float(x):
     return np.asarray(x, dtype=float)
 
 
+def shuffled_padded(rng, out, extra):
+    """A text's token outputs, scaled, with `extra` padded positions of noise, in shuffled order.
+
+    Pooling ignores the order of the positions and every padded one, and normalizing ignores
+    the scale, so the sentence vector stays the model's.
+    """
+    noise = rng.normal(0.0, 1.0, size=(extra, out.hidden.shape[1]))
+    hidden = np.concatenate([out.hidden.astype(float), noise]) * float(rng.uniform(0.5, 2.0))
+    mask = np.concatenate([out.mask, np.zeros(extra, dtype=out.mask.dtype)])
+    order = rng.permutation(len(mask))
+    return hidden[order], mask[order]
+
+
 def padded_batch(rng, b, n, d):
     """A batch of token vectors with random masks (at least one real token each)."""
     vectors = rng.normal(size=(b, n, d))
@@ -83,10 +96,18 @@ def test_tokens_to_ids_uses_vocab_unk_id(student, reference, rng, minilm):
     assert got == reference.tokens_to_ids(tokens, vocab)
 
 
-def test_tokens_to_ids_without_unk_entry_raises(student):
-    """An unknown token with no "[UNK]" in the vocabulary must raise ValueError."""
+def test_tokens_to_ids_without_unk_entry_raises(student, reference, rng, minilm):
+    """An unknown token with no "[UNK]" in the vocabulary must raise ValueError; known tokens still get their ids."""
+    words = [str(w) for w in rng.choice(minilm.common_words, size=10, replace=False)]
+    known, unknown = words[:8], words[8]
+    ids = rng.permutation(100)[: len(known)] + int(rng.integers(0, 50))
+    vocab = {w: int(i) for w, i in zip(known, ids, strict=True)}
+    tokens = [str(t) for t in rng.choice(known, size=int(rng.integers(2, 8)))]
+    got = [int(i) for i in student.tokens_to_ids(tokens, vocab)]
+    assert got == reference.tokens_to_ids(tokens, vocab)
+    tokens.insert(int(rng.integers(0, len(tokens) + 1)), unknown)
     with pytest.raises(ValueError):
-        student.tokens_to_ids(["a", "zzz"], {"a": 0, "b": 1})
+        student.tokens_to_ids(tokens, vocab)
 
 
 # one_hot
@@ -100,18 +121,26 @@ def test_one_hot_matches_reference(student, reference, rng):
     np.testing.assert_allclose(got, reference.one_hot(ids, size))
 
 
-def test_one_hot_rejects_id_equal_to_vocab_size(student, rng):
-    """An id equal to the vocabulary size is out of range and must raise ValueError."""
+def test_one_hot_rejects_id_equal_to_vocab_size(student, reference, rng):
+    """An id equal to the vocabulary size is out of range and must raise ValueError; ids up to size - 1 work."""
     size = int(rng.integers(3, 30))
+    ids = [int(i) for i in rng.integers(0, size, size=int(rng.integers(1, 8)))] + [size - 1]
+    ids = [int(i) for i in rng.permutation(ids)]
+    np.testing.assert_allclose(as_float(student.one_hot(ids, size)), reference.one_hot(ids, size))
     with pytest.raises(ValueError):
-        student.one_hot([0, size], size)
+        student.one_hot(ids[:1] + [size] + ids[1:], size)
 
 
-def test_one_hot_rejects_negative_id(student, rng):
-    """A negative id must raise ValueError rather than wrap around to the last column."""
+def test_one_hot_rejects_negative_id(student, reference, rng):
+    """A negative id must raise ValueError rather than wrap around to the last column; ids from 0 work."""
     size = int(rng.integers(3, 30))
+    ids = [0] + [int(i) for i in rng.integers(0, size, size=int(rng.integers(1, 8)))]
+    ids = [int(i) for i in rng.permutation(ids)]
+    np.testing.assert_allclose(as_float(student.one_hot(ids, size)), reference.one_hot(ids, size))
+    bad = list(ids)
+    bad.insert(int(rng.integers(0, len(bad) + 1)), -int(rng.integers(1, size)))
     with pytest.raises(ValueError):
-        student.one_hot([1, -int(rng.integers(1, size))], size)
+        student.one_hot(bad, size)
 
 
 def test_one_hot_empty_ids(student, rng):
@@ -149,21 +178,28 @@ def test_lookup_accepts_list_table(student, reference, rng):
     np.testing.assert_allclose(got, reference.lookup(ids, table))
 
 
-def test_lookup_rejects_negative_ids(student, rng):
-    """A negative id must raise ValueError, not silently return a row from the end."""
+def test_lookup_rejects_negative_ids(student, reference, rng):
+    """A negative id must raise ValueError, not silently return a row from the end; valid ids still give their rows."""
     size = int(rng.integers(4, 20))
-    table = rng.normal(size=(size, 3))
-    ids = [int(i) for i in rng.integers(0, size, size=4)] + [-int(rng.integers(1, size))]
+    table = rng.normal(size=(size, int(rng.integers(2, 6))))
+    ids = [int(i) for i in rng.integers(0, size, size=4)]
+    got = as_float(student.lookup(ids, table))
+    np.testing.assert_allclose(got, reference.lookup(ids, table), rtol=1e-6, atol=1e-12)
+    ids.insert(int(rng.integers(0, len(ids) + 1)), -int(rng.integers(1, size)))
     with pytest.raises(ValueError):
         student.lookup(ids, table)
 
 
-def test_lookup_rejects_id_past_end(student, rng):
-    """An id past the last row must raise ValueError, not IndexError."""
+def test_lookup_rejects_id_past_end(student, reference, rng):
+    """An id past the last row must raise ValueError, not IndexError; the last row itself works."""
     size = int(rng.integers(4, 20))
-    table = rng.normal(size=(size, 3))
+    table = rng.normal(size=(size, int(rng.integers(2, 6))))
+    ids = [size - 1] + [int(i) for i in rng.integers(0, size, size=3)]
+    got = as_float(student.lookup(ids, table))
+    np.testing.assert_allclose(got, reference.lookup(ids, table), rtol=1e-6, atol=1e-12)
+    ids.insert(int(rng.integers(0, len(ids) + 1)), size + int(rng.integers(0, 5)))
     with pytest.raises(ValueError):
-        student.lookup([0, size + int(rng.integers(0, 5))], table)
+        student.lookup(ids, table)
 
 
 def test_lookup_real_embedding_rows(student, reference, minilm, rng):
@@ -233,19 +269,25 @@ def test_mean_pool_empty_text_is_zero_vector(student, rng):
     np.testing.assert_allclose(single, np.zeros(4))
 
 
-def test_mean_pool_rejects_mismatched_mask(student, rng):
-    """A mask whose shape does not match the token vectors must raise ValueError."""
-    vectors, mask = padded_batch(rng, 2, 6, 3)
+def test_mean_pool_rejects_mismatched_mask(student, reference, rng):
+    """A mask whose shape does not match the token vectors must raise ValueError; a matching one works."""
+    b, n = int(rng.integers(2, 5)), int(rng.integers(3, 9))
+    vectors, mask = padded_batch(rng, b, n, int(rng.integers(2, 6)))
+    got = as_float(student.mean_pool(vectors, mask))
+    np.testing.assert_allclose(got, reference.mean_pool(vectors, mask), rtol=1e-6)
+    cut = int(rng.integers(1, n))
     with pytest.raises(ValueError):
-        student.mean_pool(vectors, mask[:, :-1])
+        student.mean_pool(vectors, mask[:, :cut])
 
 
-def test_mean_pool_real_padded_batch(student, reference, minilm):
+def test_mean_pool_real_padded_batch(student, reference, minilm, rng):
     """Mean pooling of the real model's padded batch differs from the expected vectors."""
-    outs = [minilm.token_outputs(t) for t in minilm.texts]
-    hidden = np.stack([o.hidden for o in outs])
-    mask = np.stack([o.mask for o in outs])
-    assert (mask == 0).any(), "the data file's batch should hold padding"
+    texts = rng.permutation(minilm.texts)[: int(rng.integers(3, len(minilm.texts) + 1))]
+    extra = int(rng.integers(1, 6))
+    rows = [shuffled_padded(rng, minilm.token_outputs(str(t)), extra) for t in texts]
+    hidden = np.stack([h for h, _ in rows])
+    mask = np.stack([m for _, m in rows])
+    assert (mask == 0).any(), "the batch should hold padding"
     got = as_float(student.mean_pool(hidden, mask))
     np.testing.assert_allclose(got, reference.mean_pool(hidden, mask), rtol=1e-5, atol=1e-7)
 
@@ -276,7 +318,7 @@ def test_l2_normalize_zero_rows_stay_zero(student, rng):
     got = as_float(student.l2_normalize(x))
     assert np.isfinite(got).all()
     np.testing.assert_allclose(got[zero], 0.0)
-    single = as_float(student.l2_normalize(np.zeros(4)))
+    single = as_float(student.l2_normalize(np.zeros(int(rng.integers(2, 10)))))
     assert np.isfinite(single).all() and not single.any()
 
 
@@ -321,18 +363,19 @@ def test_vectors_are_float_numpy_arrays(student, rng):
 # the real model
 
 
-def test_seed_dog_vector_rebuilt(student, minilm):
+def test_seed_dog_vector_rebuilt(student, minilm, rng):
     """Pooling then normalizing MiniLM's token outputs must reproduce the seed's 'dog' vector."""
-    out = minilm.token_outputs("dog")
-    vector = as_float(student.l2_normalize(student.mean_pool(out.hidden, out.mask)))
+    hidden, mask = shuffled_padded(rng, minilm.token_outputs("dog"), int(rng.integers(1, 9)))
+    vector = as_float(student.l2_normalize(student.mean_pool(hidden, mask)))
     np.testing.assert_allclose(
         np.r_[vector[:4], vector[-4:]], SEED_DOG_FIRST + SEED_DOG_LAST, atol=1e-6, rtol=0
     )
 
 
-def test_sentence_vectors_rebuilt_from_token_outputs(student, minilm):
+def test_sentence_vectors_rebuilt_from_token_outputs(student, minilm, rng):
     """Pooling then normalizing must reproduce the model's sentence vector of every text."""
-    for text in minilm.texts:
-        out = minilm.token_outputs(text)
-        vector = as_float(student.l2_normalize(student.mean_pool(out.hidden, out.mask)))
+    for text in rng.permutation(minilm.texts):
+        out = minilm.token_outputs(str(text))
+        hidden, mask = shuffled_padded(rng, out, int(rng.integers(1, 9)))
+        vector = as_float(student.l2_normalize(student.mean_pool(hidden, mask)))
         np.testing.assert_allclose(vector, out.sentence, atol=1e-6, rtol=0)

@@ -81,12 +81,16 @@ def test_cosine_zero_vector_is_zero(student, rng):
             assert got == 0.0
 
 
-def test_cosine_different_lengths_raise_value_error(student, rng):
-    """Vectors of different lengths raise ValueError instead of a silent or truncated answer."""
+def test_cosine_different_lengths_raise_value_error(student, reference, rng):
+    """Vectors of different lengths raise ValueError instead of a silent or truncated answer (and equal lengths work)."""
     for i in range(6):
         n = int(rng.integers(1, 20))
         m = n + int(rng.integers(1, 5))
         a, b = random_vector(rng, n, i % 2 == 0), random_vector(rng, m, i % 2 == 0)
+        same = b[:n]
+        assert float(student.cosine_similarity(a, same)) == approx(
+            reference.cosine_similarity(a, same)
+        )
         with pytest.raises(ValueError):
             student.cosine_similarity(a, b)
         with pytest.raises(ValueError):
@@ -103,10 +107,18 @@ def test_cosine_stays_within_unit_interval(student, rng):
         assert -1.0 <= opposite <= 1.0 and opposite == approx(-1.0)
 
 
-def test_cosine_reproduces_the_seed_pairs(student, minilm):
+def test_cosine_reproduces_the_seed_pairs(student, minilm, rng):
     """With the real model's vectors, the seed article's five printed cosines come out."""
-    for a, b, want in SEED_PAIRS:
-        got = float(student.cosine_similarity(minilm.vector(a), minilm.vector(b)))
+    for i in rng.permutation(len(SEED_PAIRS)):
+        a, b, want = SEED_PAIRS[int(i)]
+        if rng.random() < 0.5:
+            a, b = b, a
+        # The cosine ignores length, so each vector may come stretched, as a list or an array.
+        va = minilm.vector(a).astype(float) * float(rng.uniform(0.2, 5.0))
+        vb = minilm.vector(b).astype(float) * float(rng.uniform(0.2, 5.0))
+        if rng.random() < 0.5:
+            va, vb = va.tolist(), vb.tolist()
+        got = float(student.cosine_similarity(va, vb))
         assert round(got, 3) == pytest.approx(want, abs=1e-9)
 
 
@@ -166,10 +178,14 @@ def test_cosine_matrix_stays_within_unit_interval(student, rng):
         assert np.allclose(got, want, rtol=1e-9)
 
 
-def test_cosine_matrix_mismatched_columns_raise_value_error(student, rng):
-    """Rows of A and B with different lengths raise ValueError."""
+def test_cosine_matrix_mismatched_columns_raise_value_error(student, reference, rng):
+    """Rows of A and B with different lengths raise ValueError (and rows of equal length work)."""
     d = int(rng.integers(2, 10))
-    A, B = rng.normal(size=(3, d)), rng.normal(size=(4, d + 1))
+    m, n = (int(x) for x in rng.integers(2, 7, size=2))
+    A, B = rng.normal(size=(m, d)), rng.normal(size=(n, d + int(rng.integers(1, 4))))
+    got = np.asarray(student.cosine_matrix(A, B[:, :d]), dtype=float)
+    assert got.shape == (m, n)
+    assert np.allclose(got, reference.cosine_matrix(A, B[:, :d]), rtol=1e-6, atol=1e-9)
     with pytest.raises(ValueError):
         student.cosine_matrix(A, B)
     with pytest.raises(ValueError):
@@ -275,14 +291,19 @@ def test_most_similar_on_real_vocabulary(student, reference, minilm, rng):
         assert_same_ranking(got, want, scores)
 
 
-def test_most_similar_rejects_invalid_input(student, rng):
-    """k < 1, a word list that does not match the rows, or a query of the wrong length: ValueError."""
-    n, d = 6, int(rng.integers(2, 8))
+def test_most_similar_rejects_invalid_input(student, reference, rng):
+    """k < 1, a word list that does not match the rows, or a query of the wrong length: ValueError (valid input still works)."""
+    n, d = int(rng.integers(4, 12)), int(rng.integers(2, 8))
     words, matrix, query = random_words(rng, n), rng.normal(size=(n, d)), rng.normal(size=d)
+    k = int(rng.integers(1, n + 1))
+    scores = dict(reference.most_similar(query, matrix, words, k=n))
+    got = student.most_similar(query, matrix, words, k=k)
+    assert_same_ranking(got, reference.most_similar(query, matrix, words, k=k), scores)
     with pytest.raises(ValueError):
-        student.most_similar(query, matrix, words, k=0)
+        student.most_similar(query, matrix, words, k=-int(rng.integers(0, 3)))
+    cut = int(rng.integers(1, n))
     with pytest.raises(ValueError):
-        student.most_similar(query, matrix, words[:-1], k=2)
+        student.most_similar(query, matrix, words[:cut], k=2)
     with pytest.raises(ValueError):
         student.most_similar(np.append(query, 1.0), matrix, words, k=2)
 
@@ -346,8 +367,11 @@ def test_angle_with_zero_vector_is_90(student, rng):
     assert got == pytest.approx(90.0, abs=1e-9)
 
 
-def test_angle_different_lengths_raise_value_error(student, rng):
-    """Vectors of different lengths raise ValueError in angle_degrees too."""
+def test_angle_different_lengths_raise_value_error(student, reference, rng):
+    """Vectors of different lengths raise ValueError in angle_degrees too (and equal lengths work)."""
     n = int(rng.integers(2, 10))
+    a, b = rng.normal(size=n), rng.normal(size=n + int(rng.integers(1, 4)))
+    got = float(student.angle_degrees(a, b[:n]))
+    assert got == pytest.approx(reference.angle_degrees(a, b[:n]), rel=1e-6, abs=1e-6)
     with pytest.raises(ValueError):
-        student.angle_degrees(rng.normal(size=n), rng.normal(size=n + 1))
+        student.angle_degrees(a, b)

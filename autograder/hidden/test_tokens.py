@@ -248,51 +248,168 @@ def test_utf8_encode_handles_graphemes_and_emoji(student, rng):
         assert ints(student.utf8_encode(text)) == list(text.encode("utf-8"))
 
 
-def test_utf8_encode_rejects_surrogates(student, rng):
-    """utf8_encode writes bytes for a surrogate code point instead of raising ValueError."""
+def test_utf8_encode_rejects_surrogates(student, reference, rng):
+    """utf8_encode writes bytes for a surrogate code point instead of raising ValueError, or fails on the same text without it."""
     for _ in range(4):
         cp = int(rng.integers(SURROGATES[0], SURROGATES[1] + 1))
-        text = random_text(rng, int(rng.integers(0, 5))) + chr(cp) + random_text(rng, 3)
+        before, after = random_text(rng, int(rng.integers(0, 5))), random_text(rng, 3)
+        valid = before + after
+        assert ints(student.utf8_encode(valid)) == reference.utf8_encode(valid)
         with pytest.raises(ValueError):
-            student.utf8_encode(text)
+            student.utf8_encode(before + chr(cp) + after)
 
 
-def _calls_in(tree, roots: set[str]):
-    """Every call made by the named functions and the module functions they call."""
-    defs = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef)}
-    seen, todo = set(), [r for r in roots if r in defs]
+CODEC_MODULE = "codecs"
+BLOCKS = (ast.If, ast.Try, ast.TryStar, ast.With, ast.For, ast.While, ast.ExceptHandler)
+
+
+def _module_bindings(tree: ast.Module) -> dict[str, list[ast.AST]]:
+    """Every statement binding a name at module level: also in if/try/with/for, or by `global`."""
+    found: dict[str, list[ast.AST]] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Global):
+            for name in node.names:
+                found.setdefault(name, []).append(node)
+
+    def visit(body: list) -> None:
+        for node in body:
+            names: list[str] = []
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                names = [node.name]
+            elif isinstance(node, ast.Import | ast.ImportFrom):
+                names = [(a.asname or a.name).split(".")[0] for a in node.names]
+            elif isinstance(node, ast.AnnAssign) and node.value is None:
+                names = []  # a bare annotation binds nothing
+            elif isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign | ast.For | ast.With):
+                targets = list(node.targets) if isinstance(node, ast.Assign) else []
+                targets += [getattr(node, "target", None)]
+                targets += [i.optional_vars for i in getattr(node, "items", [])]
+                names = [
+                    n.id
+                    for t in targets
+                    if t is not None
+                    for n in ast.walk(t)
+                    if isinstance(n, ast.Name)
+                ]
+            for name in names:
+                found.setdefault(name, []).append(node)
+            if isinstance(node, BLOCKS):
+                for field in ("body", "orelse", "finalbody", "handlers"):
+                    visit(getattr(node, field, []))
+
+    visit(tree.body)
+    return found
+
+
+def _alias_target(node: ast.AST) -> ast.expr | None:
+    """The value of a plain `name = value` (or `name: T = value`), else None."""
+    if isinstance(node, ast.Assign) and all(isinstance(t, ast.Name) for t in node.targets):
+        return node.value
+    if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+        return node.value
+    return None
+
+
+def _resolve(name: str, bindings: dict, problems: list[str]) -> list[ast.AST]:
+    """The defs and lambdas a module-level name stands for, following `name = other_name`."""
+    bodies: list[ast.AST] = []
+    seen: set[str] = set()
+    todo = [(name, name)]
     while todo:
-        name = todo.pop()
-        if name in seen:
+        current, chain = todo.pop()
+        if current in seen:
             continue
-        seen.add(name)
-        for node in ast.walk(defs[name]):
-            if isinstance(node, ast.Call):
-                yield node
-                if isinstance(node.func, ast.Name) and node.func.id in defs:
-                    todo.append(node.func.id)
+        seen.add(current)
+        if current not in bindings:
+            problems.append(f"{chain} is not a function defined in your module")
+            continue
+        for node in bindings[current]:
+            value = _alias_target(node)
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                bodies.append(node)
+            elif isinstance(value, ast.Lambda):
+                bodies.append(value)
+            elif isinstance(value, ast.Name):
+                todo.append((value.id, f"{chain} (= {value.id})"))
+            else:
+                text = ast.unparse(node).splitlines()[0]
+                text = text if len(text) <= 60 else text[:60] + " ..."
+                problems.append(f"{chain} is bound at line {node.lineno} by `{text}`, not by a def")
+    return bodies
 
 
-def _library_codec(call: ast.Call) -> bool:
-    func = call.func
-    if isinstance(func, ast.Attribute) and func.attr in ("encode", "decode"):
+def _codec_use(node: ast.AST, bindings: dict) -> str | None:
+    """How a piece of code hands the work to Python's codec (".encode", "codecs.encode"), or None."""
+    if isinstance(node, ast.Attribute):
+        if node.attr in ("encode", "decode"):
+            return f".{node.attr}"
+        if isinstance(node.value, ast.Name) and _is_codecs(node.value.id, bindings):
+            return f"{node.value.id}.{node.attr}"
+    if isinstance(node, ast.Import | ast.ImportFrom):
+        modules = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module]
+        if CODEC_MODULE in modules:
+            return f"an import of {CODEC_MODULE}"
+    if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+        imported = [b for b in bindings.get(node.id, []) if isinstance(b, ast.ImportFrom)]
+        if any(b.module == CODEC_MODULE for b in imported):
+            return f"{node.id} from {CODEC_MODULE}"
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+        if (
+            node.func.id in ("bytes", "bytearray", "str")
+            and len(node.args) + len(node.keywords) >= 2
+        ):
+            return f"{node.func.id}(..., encoding)"  # bytes(text, "utf-8"), str(data, "utf-8")
+    return None
+
+
+def _is_codecs(name: str, bindings: dict) -> bool:
+    """Whether a name is the codecs module (imported as itself or under another name)."""
+    if name == CODEC_MODULE:
         return True
-    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
-        if func.value.id == "codecs":
-            return True
-    if isinstance(func, ast.Name) and func.id in ("bytes", "bytearray", "str"):
-        return len(call.args) + len(call.keywords) >= 2  # bytes(text, "utf-8"), str(b, "utf-8")
-    return False
+    imports = [b for b in bindings.get(name, []) if isinstance(b, ast.Import)]
+    return any(a.name == CODEC_MODULE and a.asname == name for b in imports for a in b.names)
+
+
+def by_hand_problems(source: str, roots: tuple[str, ...]) -> tuple[list[str], list[str]]:
+    """What keeps the named functions from being checked or shows them using Python's codec.
+
+    The first list says which root is not a def (or an alias of one, or a lambda) of the
+    module; the second lists codec uses in the roots and in every module-level function,
+    class or value their code refers to.
+    """
+    tree = ast.parse(source)
+    bindings = _module_bindings(tree)
+    not_defs: list[str] = []
+    found: list[str] = []
+    for root in roots:
+        todo = [(body, root) for body in _resolve(root, bindings, not_defs)]
+        seen: set[int] = set()
+        while todo:
+            code, path = todo.pop()
+            if id(code) in seen:
+                continue
+            seen.add(id(code))
+            for node in ast.walk(code):
+                how = _codec_use(node, bindings)
+                if how is not None:
+                    found.append(f"{path} uses {how} at line {node.lineno}")
+                if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+                    for bound in bindings.get(node.id, []):
+                        value = _alias_target(bound)
+                        target = bound if value is None else value
+                        if not isinstance(bound, ast.Import | ast.ImportFrom):
+                            todo.append((target, f"{path} (through {node.id})"))
+    return list(dict.fromkeys(not_defs)), list(dict.fromkeys(found))
 
 
 def test_utf8_is_built_by_hand(student, student_source, rng):
-    """utf8_encode or utf8_decode hands the work to Python's codec instead of building UTF-8 by hand."""
+    """utf8_encode or utf8_decode is not a function defined with def in your module (an import, functools.partial), or hands the work to Python's codec instead of building UTF-8 by hand."""
     text = random_text(rng, 12)
     student.utf8_encode(text)  # both must run; whether their results are right, other checks say
     student.utf8_decode(list(text.encode("utf-8")))
-    tree = ast.parse(student_source)
-    used = [c for c in _calls_in(tree, {"utf8_encode", "utf8_decode"}) if _library_codec(c)]
-    assert not used
+    not_defs, found = by_hand_problems(student_source, ("utf8_encode", "utf8_decode"))
+    assert not not_defs, "; ".join(not_defs)
+    assert not found, "; ".join(found)
 
 
 def test_results_are_lists_of_python_ints(student, rng):
@@ -316,54 +433,70 @@ def test_utf8_decode_round_trips_every_length_class(student, rng):
     for _ in range(20):
         text = random_text(rng, int(rng.integers(4, 60)))
         assert student.utf8_decode(list(text.encode("utf-8"))) == text
-    for cp in BOUNDARIES:
-        assert student.utf8_decode(list(chr(cp).encode("utf-8"))) == chr(cp)
+    points = list(BOUNDARIES)
+    rng.shuffle(points)
+    for cp in points:
+        text = random_text(rng, int(rng.integers(0, 3))) + chr(cp) + random_text(rng, 2)
+        assert student.utf8_decode(list(text.encode("utf-8"))) == text
 
 
-def test_utf8_decode_rejects_truncated_characters(student, rng):
-    """utf8_decode accepts a character whose last bytes are missing."""
+def test_utf8_decode_rejects_truncated_characters(student, reference, rng):
+    """utf8_decode accepts a character whose last bytes are missing, or fails on the whole character."""
     for _ in range(8):
         cp = _code_point(rng, int(rng.integers(1, 4)))
         data = list(chr(cp).encode("utf-8"))
         cut = data[: int(rng.integers(1, len(data)))]
         before = list(random_text(rng, 4).encode("utf-8"))
         after = list(random_text(rng, 4).encode("utf-8")) if rng.random() < 0.5 else []
+        whole = before + data + after
+        assert student.utf8_decode(whole) == reference.utf8_decode(whole)
         with pytest.raises(ValueError):
             student.utf8_decode(before + cut + after)
 
 
-def test_utf8_decode_rejects_overlong_forms(student, rng):
-    """utf8_decode accepts a code point written with more bytes than it needs."""
+def test_utf8_decode_rejects_overlong_forms(student, reference, rng):
+    """utf8_decode accepts a code point written with more bytes than it needs, or fails on its shortest form."""
     for _ in range(12):
         length_class = int(rng.integers(0, 3))
         cp = _code_point(rng, length_class)
         length = int(rng.integers(length_class + 2, 5))
         data = encode_overlong(cp, length)
         assert strict_decode(data) is None
+        before = list(random_text(rng, 2).encode("utf-8"))
+        shortest = before + list(chr(cp).encode("utf-8"))
+        assert student.utf8_decode(shortest) == reference.utf8_decode(shortest)
         with pytest.raises(ValueError):
-            student.utf8_decode(list(random_text(rng, 2).encode("utf-8")) + data)
+            student.utf8_decode(before + data)
 
 
-def test_utf8_decode_rejects_encoded_surrogates(student, rng):
-    """utf8_decode accepts a surrogate code point written in UTF-8."""
+def test_utf8_decode_rejects_encoded_surrogates(student, reference, rng):
+    """utf8_decode accepts a surrogate code point written in UTF-8, or fails on the 3-byte characters around the surrogates."""
     for _ in range(6):
         cp = int(rng.integers(SURROGATES[0], SURROGATES[1] + 1))
         data = encode_overlong(cp, 3)
+        before = list(random_text(rng, 3).encode("utf-8"))
+        low = rng.random() < 0.5
+        neighbour = int(rng.integers(0xD000, 0xD800) if low else rng.integers(0xE000, 0xF000))
+        valid = before + encode_overlong(neighbour, 3)
+        assert student.utf8_decode(valid) == reference.utf8_decode(valid)
         with pytest.raises(ValueError):
-            student.utf8_decode(list(random_text(rng, 3).encode("utf-8")) + data)
+            student.utf8_decode(before + data)
 
 
-def test_utf8_decode_rejects_code_points_above_unicode(student, rng):
-    """utf8_decode accepts a 4-byte pattern for a code point above U+10FFFF."""
+def test_utf8_decode_rejects_code_points_above_unicode(student, reference, rng):
+    """utf8_decode accepts a 4-byte pattern for a code point above U+10FFFF, or fails on the 4-byte characters below it."""
     for _ in range(6):
         cp = int(rng.integers(0x110000, 0x200000))
         data = encode_overlong(cp, 4)
+        after = list(random_text(rng, 3).encode("utf-8"))
+        valid = encode_overlong(int(rng.integers(0x10000, 0x110000)), 4) + after
+        assert student.utf8_decode(valid) == reference.utf8_decode(valid)
         with pytest.raises(ValueError):
-            student.utf8_decode(data + list(random_text(rng, 3).encode("utf-8")))
+            student.utf8_decode(data + after)
 
 
-def test_utf8_decode_rejects_stray_and_impossible_bytes(student, rng):
-    """utf8_decode accepts a stray continuation byte, a byte UTF-8 never uses, or a broken lead."""
+def test_utf8_decode_rejects_stray_and_impossible_bytes(student, reference, rng):
+    """utf8_decode accepts a stray continuation byte, a byte UTF-8 never uses, or a broken lead, or fails on the same bytes without them."""
     for _ in range(12):
         kind = int(rng.integers(3))
         if kind == 0:
@@ -374,8 +507,10 @@ def test_utf8_decode_rejects_stray_and_impossible_bytes(student, rng):
         else:
             lead = int(rng.choice([0xC2, 0xDF, 0xE1, 0xEF, 0xF1, 0xF3]))
             bad = [lead, int(rng.integers(0, 0x80))]
-        data = list(random_text(rng, 3).encode("utf-8")) + bad
-        data += list(random_text(rng, 3).encode("utf-8"))
+        before = list(random_text(rng, 3).encode("utf-8"))
+        after = list(random_text(rng, 3).encode("utf-8"))
+        assert student.utf8_decode(before + after) == reference.utf8_decode(before + after)
+        data = before + bad + after
         assert strict_decode(data) is None
         with pytest.raises(ValueError):
             student.utf8_decode(data)
@@ -384,6 +519,8 @@ def test_utf8_decode_rejects_stray_and_impossible_bytes(student, rng):
 def test_utf8_decode_agrees_with_strict_decoder_on_random_bytes(student, rng):
     """utf8_decode accepts bytes that strict UTF-8 rejects, or rejects valid ones."""
     interesting = [0x00, 0x41, 0x7F, 0x80, 0xBF, 0xC0, 0xC2, 0xDF, 0xE0, 0xED, 0xEF, 0xF0, 0xF4]
+    valid = list(random_text(rng, int(rng.integers(1, 6))).encode("utf-8"))
+    assert student.utf8_decode(valid) == strict_decode(valid)
     for _ in range(150):
         data = [
             int(rng.choice(interesting)) if rng.random() < 0.5 else int(rng.integers(0, 256))
@@ -397,12 +534,16 @@ def test_utf8_decode_agrees_with_strict_decoder_on_random_bytes(student, rng):
             assert student.utf8_decode(data) == expected
 
 
-def test_utf8_decode_rejects_values_that_are_not_bytes(student, rng):
-    """utf8_decode accepts a value outside 0..255 instead of raising ValueError."""
-    good = list(random_text(rng, 3).encode("utf-8"))
-    for bad in (256, -1, int(rng.integers(257, 100000))):
+def test_utf8_decode_rejects_values_that_are_not_bytes(student, reference, rng):
+    """utf8_decode accepts a value outside 0..255 instead of raising ValueError, or fails on real bytes."""
+    good = list(random_text(rng, int(rng.integers(2, 6))).encode("utf-8"))
+    assert student.utf8_decode(good) == reference.utf8_decode(good)
+    bad_values = [256, -1, int(rng.integers(257, 100000)), -int(rng.integers(2, 100000))]
+    rng.shuffle(bad_values)
+    for bad in bad_values:
+        at = int(rng.integers(0, len(good) + 1))
         with pytest.raises(ValueError):
-            student.utf8_decode(good + [bad])
+            student.utf8_decode(good[:at] + [bad] + good[at:])
 
 
 # ---------------------------------------------------------------- train_bpe
@@ -455,9 +596,11 @@ def test_train_bpe_learns_multibyte_characters(student, reference, rng):
         assert pairs(student.train_bpe(text, n)) == reference.train_bpe(text, n)
 
 
-def test_train_bpe_edge_cases(student, rng):
+def test_train_bpe_edge_cases(student, reference, rng):
     """train_bpe mishandles zero merges or an empty text, or accepts a negative count."""
     text = small_alphabet_text(rng, 30, "ab")
+    n = int(rng.integers(1, 10))
+    assert pairs(student.train_bpe(text, n)) == reference.train_bpe(text, n)
     assert pairs(student.train_bpe(text, 0)) == []
     assert pairs(student.train_bpe("", int(rng.integers(1, 10)))) == []
     with pytest.raises(ValueError):
@@ -546,11 +689,14 @@ def test_bpe_decode_matches_replace_semantics_on_random_ids(student, reference, 
 
 
 def test_bpe_decode_rejects_unknown_ids(student, reference, rng):
-    """bpe_decode accepts an id that no byte or merge stands for instead of raising ValueError."""
+    """bpe_decode accepts an id that no byte or merge stands for instead of raising ValueError, or fails on known ids."""
     merges = reference.train_bpe(mixed_text(rng, 30), int(rng.integers(5, 30)))
+    ids = reference.bpe_encode(mixed_text(rng, 6), merges)
+    assert student.bpe_decode(ids, merges) == reference.bpe_decode(ids, merges)
     for bad in (256 + len(merges), -1, 256 + len(merges) + int(rng.integers(1, 1000))):
+        at = int(rng.integers(0, len(ids) + 1))
         with pytest.raises(ValueError):
-            student.bpe_decode([65, bad], merges)
+            student.bpe_decode(ids[:at] + [bad] + ids[at:], merges)
 
 
 # ---------------------------------------------------------------- wordpiece
@@ -610,4 +756,4 @@ def test_wordpiece_marks_continuations(student, reference, rng):
             piece = word[i:j] if rng.random() < 0.5 else "##" + word[i:j]
             vocab[piece] = len(vocab)
         assert list(student.wordpiece(word, vocab)) == reference.wordpiece(word, vocab)
-    assert list(student.wordpiece("", {"a": 0})) == []
+    assert list(student.wordpiece("", vocab)) == []

@@ -49,6 +49,28 @@ def expect_value_error(why: str, call, *args) -> None:
     raise AssertionError(f"{why}: it should raise ValueError, but returned {_short(result)}")
 
 
+def expect_result(call_text: str, expected, call, *args, why: str = "") -> None:
+    """call(*args) on valid input must return `expected`: rejecting bad input counts only then."""
+    show = _show_bytes if isinstance(expected, list) else repr
+    try:
+        got = call(*args)
+    except Exception as err:
+        raise AssertionError(
+            f"{call_text} is valid input and should give {show(expected)}{why}, but it raised "
+            f"{type(err).__name__}: {err}. This check also makes sure that valid input still "
+            "works: a function that rejects everything has not done the lesson's work"
+        ) from err
+    try:
+        same = list(got) == expected if isinstance(expected, list) else got == expected
+    except TypeError:
+        same = False
+    assert same, f"{call_text} should give {show(expected)}{why}, got {show(got)}"
+
+
+def _show_bytes(values) -> str:
+    return _hex(values) if isinstance(values, list | tuple | bytes) else repr(values)
+
+
 def _real_tokenizer():
     from tokenizers import Tokenizer
 
@@ -124,7 +146,18 @@ def test_code_points_are_not_bytes(student):
 
 
 def test_utf8_encode_rejects_lone_surrogate(student):
-    """A surrogate code point has no UTF-8 form: utf8_encode raises ValueError."""
+    """A surrogate code point has no UTF-8 form: utf8_encode raises ValueError, but encodes its neighbours."""
+    for text, data in (
+        ("\ud7ff", [0xED, 0x9F, 0xBF]),
+        ("a\ue000b", [0x61, 0xEE, 0x80, 0x80, 0x62]),
+    ):
+        expect_result(
+            f"utf8_encode({text!r})",
+            data,
+            student.utf8_encode,
+            text,
+            why=" (U+D7FF and U+E000, just outside the surrogates U+D800..DFFF, are characters)",
+        )
     for text in ("\ud800", "a\udfffb"):
         expect_value_error(
             f"utf8_encode({text!r}) holds a surrogate (U+D800..DFFF), which is not a character "
@@ -146,18 +179,26 @@ def test_utf8_decode_round_trips(student):
 
 
 @pytest.mark.parametrize(
-    "data, problem",
+    "data, problem, shortest",
     [
-        ([0xC0, 0x80], "overlong 2-byte form of U+0000"),
-        ([0xE0, 0x80, 0x80], "overlong 3-byte form of U+0000"),
-        ([0xF0, 0x80, 0x80, 0x80], "overlong 4-byte form of U+0000"),
-        ([0xC1, 0xBF], "overlong 2-byte form of U+007F"),
-        ([0xE0, 0x9F, 0xBF], "overlong 3-byte form of U+07FF"),
-        ([0xF0, 0x8F, 0xBF, 0xBF], "overlong 4-byte form of U+FFFF"),
+        ([0xC0, 0x80], "overlong 2-byte form of U+0000", [0x00]),
+        ([0xE0, 0x80, 0x80], "overlong 3-byte form of U+0000", [0x00]),
+        ([0xF0, 0x80, 0x80, 0x80], "overlong 4-byte form of U+0000", [0x00]),
+        ([0xC1, 0xBF], "overlong 2-byte form of U+007F", [0x7F]),
+        ([0xE0, 0x9F, 0xBF], "overlong 3-byte form of U+07FF", [0xDF, 0xBF]),
+        ([0xF0, 0x8F, 0xBF, 0xBF], "overlong 4-byte form of U+FFFF", [0xEF, 0xBF, 0xBF]),
     ],
 )
-def test_utf8_decode_rejects_overlong_forms(student, data, problem):
-    """A code point written with more bytes than it needs is invalid UTF-8."""
+def test_utf8_decode_rejects_overlong_forms(student, data, problem, shortest):
+    """A code point written with more bytes than it needs is invalid UTF-8; its shortest form decodes."""
+    text = bytes(shortest).decode("utf-8")
+    expect_result(
+        f"utf8_decode({_hex(shortest)})",
+        text,
+        student.utf8_decode,
+        shortest,
+        why=f" (the shortest form of U+{ord(text):04X}, which is valid)",
+    )
     expect_value_error(
         f"utf8_decode({_hex(data)}) is an {problem}: a code point must use the shortest form",
         student.utf8_decode,
@@ -166,33 +207,76 @@ def test_utf8_decode_rejects_overlong_forms(student, data, problem):
 
 
 @pytest.mark.parametrize(
-    "data, problem",
+    "data, problem, valid, why",
     [
-        ([0xE4, 0xBA], "truncated: 人 needs 3 bytes"),
-        ([0x41, 0xF0, 0x9F, 0x98], "truncated: the emoji needs 4 bytes"),
-        ([0x80], "a continuation byte cannot start a character"),
-        ([0x41, 0xBF, 0x42], "stray continuation byte"),
-        ([0xC3, 0x41], "a lead byte must be followed by a continuation byte"),
-        ([0xF5, 0x80, 0x80, 0x80], "0xF5..0xFF never occur in UTF-8"),
-        ([0xFF], "0xFF never occurs in UTF-8"),
-        ([0xED, 0xA0, 0x80], "encoded surrogate U+D800"),
-        ([0xF4, 0x90, 0x80, 0x80], "U+110000 is above U+10FFFF"),
-        ([256], "256 is not a byte (0..255)"),
+        ([0xE4, 0xBA], "truncated: 人 needs 3 bytes", [0xE4, 0xBA, 0xBA], "all 3 bytes of 人"),
+        (
+            [0x41, 0xF0, 0x9F, 0x98],
+            "truncated: the emoji needs 4 bytes",
+            [0x41, 0xF0, 0x9F, 0x98, 0x80],
+            "A and all 4 bytes of the emoji",
+        ),
+        (
+            [0x80],
+            "a continuation byte cannot start a character",
+            [0xC2, 0x80],
+            "the same continuation byte after its lead byte",
+        ),
+        ([0x41, 0xBF, 0x42], "stray continuation byte", [0x41, 0xC2, 0xBF, 0x42], "¿ is C2 BF"),
+        (
+            [0xC3, 0x41],
+            "a lead byte must be followed by a continuation byte",
+            [0xC3, 0xA9],
+            "é is C3 A9",
+        ),
+        (
+            [0xF5, 0x80, 0x80, 0x80],
+            "0xF5..0xFF never occur in UTF-8",
+            [0xF4, 0x80, 0x80, 0x80],
+            "F4 is a 4-byte lead byte",
+        ),
+        ([0xFF], "0xFF never occurs in UTF-8", [0xC3, 0xBF], "U+00FF is written C3 BF"),
+        (
+            [0xED, 0xA0, 0x80],
+            "encoded surrogate U+D800",
+            [0xED, 0x9F, 0xBF],
+            "U+D7FF, just below the surrogates",
+        ),
+        (
+            [0xF4, 0x90, 0x80, 0x80],
+            "U+110000 is above U+10FFFF",
+            [0xF4, 0x8F, 0xBF, 0xBF],
+            "U+10FFFF, the last code point",
+        ),
+        ([256], "256 is not a byte (0..255)", [0xC4, 0x80], "U+0100 is written C4 80"),
     ],
 )
-def test_utf8_decode_rejects_invalid_sequences(student, data, problem):
-    """Truncated, stray, impossible and out-of-range sequences raise ValueError."""
+def test_utf8_decode_rejects_invalid_sequences(student, data, problem, valid, why):
+    """Truncated, stray, impossible and out-of-range sequences raise ValueError; a valid neighbour decodes."""
+    expect_result(
+        f"utf8_decode({_hex(valid)})",
+        bytes(valid).decode("utf-8"),
+        student.utf8_decode,
+        valid,
+        why=f" (valid UTF-8: {why})",
+    )
     expect_value_error(
         f"utf8_decode({_hex(data)}) is not valid UTF-8 ({problem})", student.utf8_decode, data
     )
 
 
 def test_utf8_is_built_by_hand(student, student_source):
-    """utf8_encode and utf8_decode build UTF-8 themselves instead of calling Python's codec."""
+    """utf8_encode and utf8_decode are functions of your module that build UTF-8 themselves."""
     text = "A\u00e9\u4eba\U0001f600"
     student.utf8_encode(text)  # both must run; whether their results are right, other checks say
     student.utf8_decode(list(text.encode("utf-8")))
-    found = codec_calls(student_source, ("utf8_encode", "utf8_decode"))
+    not_defs, found = by_hand_problems(student_source, ("utf8_encode", "utf8_decode"))
+    assert not not_defs, (
+        "; ".join(not_defs) + ". Define utf8_encode and utf8_decode with def in your module (an "
+        "alias such as utf8_encode = my_encoder of a function you wrote with def is fine): this "
+        "check reads your code to make sure that it builds UTF-8 by hand, and it cannot see "
+        "inside a function imported from elsewhere or built by functools.partial."
+    )
     assert not found, (
         "; ".join(found) + ": build the bytes from the code points yourself (shifts, masks and "
         "lead bits, as in section 3 of the lesson) and rebuild the code points from the bytes "
@@ -201,41 +285,147 @@ def test_utf8_is_built_by_hand(student, student_source):
     )
 
 
-def _codec_call(call: ast.Call) -> str | None:
-    """How a call hands the work to Python's codec (".encode()", "codecs.encode()"), or None."""
-    func = call.func
-    if isinstance(func, ast.Attribute):
-        if func.attr in ("encode", "decode"):
-            return f".{func.attr}()"
-        if isinstance(func.value, ast.Name) and func.value.id == "codecs":
-            return f"codecs.{func.attr}()"
-    if isinstance(func, ast.Name) and func.id in ("bytes", "bytearray", "str"):
-        if len(call.args) + len(call.keywords) >= 2:  # bytes(text, "utf-8"), str(data, "utf-8")
-            return f"{func.id}(..., encoding)"
+CODEC_MODULE = "codecs"
+BLOCKS = (ast.If, ast.Try, ast.TryStar, ast.With, ast.For, ast.While, ast.ExceptHandler)
+
+
+def _module_bindings(tree: ast.Module) -> dict[str, list[ast.AST]]:
+    """Every statement binding a name at module level: also in if/try/with/for, or by `global`."""
+    found: dict[str, list[ast.AST]] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Global):
+            for name in node.names:
+                found.setdefault(name, []).append(node)
+
+    def visit(body: list) -> None:
+        for node in body:
+            names: list[str] = []
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                names = [node.name]
+            elif isinstance(node, ast.Import | ast.ImportFrom):
+                names = [(a.asname or a.name).split(".")[0] for a in node.names]
+            elif isinstance(node, ast.AnnAssign) and node.value is None:
+                names = []  # a bare annotation binds nothing
+            elif isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign | ast.For | ast.With):
+                targets = list(node.targets) if isinstance(node, ast.Assign) else []
+                targets += [getattr(node, "target", None)]
+                targets += [i.optional_vars for i in getattr(node, "items", [])]
+                names = [
+                    n.id
+                    for t in targets
+                    if t is not None
+                    for n in ast.walk(t)
+                    if isinstance(n, ast.Name)
+                ]
+            for name in names:
+                found.setdefault(name, []).append(node)
+            if isinstance(node, BLOCKS):
+                for field in ("body", "orelse", "finalbody", "handlers"):
+                    visit(getattr(node, field, []))
+
+    visit(tree.body)
+    return found
+
+
+def _alias_target(node: ast.AST) -> ast.expr | None:
+    """The value of a plain `name = value` (or `name: T = value`), else None."""
+    if isinstance(node, ast.Assign) and all(isinstance(t, ast.Name) for t in node.targets):
+        return node.value
+    if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+        return node.value
     return None
 
 
-def codec_calls(source: str, roots: tuple[str, ...]) -> list[str]:
-    """Codec calls made by the named functions or the module's functions they call."""
-    defs = {n.name: n for n in ast.parse(source).body if isinstance(n, ast.FunctionDef)}
+def _resolve(name: str, bindings: dict, problems: list[str]) -> list[ast.AST]:
+    """The defs and lambdas a module-level name stands for, following `name = other_name`."""
+    bodies: list[ast.AST] = []
+    seen: set[str] = set()
+    todo = [(name, name)]
+    while todo:
+        current, chain = todo.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        if current not in bindings:
+            problems.append(f"{chain} is not a function defined in your module")
+            continue
+        for node in bindings[current]:
+            value = _alias_target(node)
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                bodies.append(node)
+            elif isinstance(value, ast.Lambda):
+                bodies.append(value)
+            elif isinstance(value, ast.Name):
+                todo.append((value.id, f"{chain} (= {value.id})"))
+            else:
+                text = ast.unparse(node).splitlines()[0]
+                text = text if len(text) <= 60 else text[:60] + " ..."
+                problems.append(f"{chain} is bound at line {node.lineno} by `{text}`, not by a def")
+    return bodies
+
+
+def _codec_use(node: ast.AST, bindings: dict) -> str | None:
+    """How a piece of code hands the work to Python's codec (".encode", "codecs.encode"), or None."""
+    if isinstance(node, ast.Attribute):
+        if node.attr in ("encode", "decode"):
+            return f".{node.attr}"
+        if isinstance(node.value, ast.Name) and _is_codecs(node.value.id, bindings):
+            return f"{node.value.id}.{node.attr}"
+    if isinstance(node, ast.Import | ast.ImportFrom):
+        modules = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module]
+        if CODEC_MODULE in modules:
+            return f"an import of {CODEC_MODULE}"
+    if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+        imported = [b for b in bindings.get(node.id, []) if isinstance(b, ast.ImportFrom)]
+        if any(b.module == CODEC_MODULE for b in imported):
+            return f"{node.id} from {CODEC_MODULE}"
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+        if (
+            node.func.id in ("bytes", "bytearray", "str")
+            and len(node.args) + len(node.keywords) >= 2
+        ):
+            return f"{node.func.id}(..., encoding)"  # bytes(text, "utf-8"), str(data, "utf-8")
+    return None
+
+
+def _is_codecs(name: str, bindings: dict) -> bool:
+    """Whether a name is the codecs module (imported as itself or under another name)."""
+    if name == CODEC_MODULE:
+        return True
+    imports = [b for b in bindings.get(name, []) if isinstance(b, ast.Import)]
+    return any(a.name == CODEC_MODULE and a.asname == name for b in imports for a in b.names)
+
+
+def by_hand_problems(source: str, roots: tuple[str, ...]) -> tuple[list[str], list[str]]:
+    """What keeps the named functions from being checked or shows them using Python's codec.
+
+    The first list says which root is not a def (or an alias of one, or a lambda) of the
+    module; the second lists codec uses in the roots and in every module-level function,
+    class or value their code refers to.
+    """
+    tree = ast.parse(source)
+    bindings = _module_bindings(tree)
+    not_defs: list[str] = []
     found: list[str] = []
     for root in roots:
-        seen: set[str] = set()
-        todo = [(root, root)]
+        todo = [(body, root) for body in _resolve(root, bindings, not_defs)]
+        seen: set[int] = set()
         while todo:
-            name, path = todo.pop()
-            if name in seen or name not in defs:
+            code, path = todo.pop()
+            if id(code) in seen:
                 continue
-            seen.add(name)
-            for node in ast.walk(defs[name]):
-                if not isinstance(node, ast.Call):
-                    continue
-                how = _codec_call(node)
+            seen.add(id(code))
+            for node in ast.walk(code):
+                how = _codec_use(node, bindings)
                 if how is not None:
-                    found.append(f"{path} calls {how} at line {node.lineno}")
-                if isinstance(node.func, ast.Name) and node.func.id in defs:
-                    todo.append((node.func.id, f"{path} (through {node.func.id})"))
-    return list(dict.fromkeys(found))
+                    found.append(f"{path} uses {how} at line {node.lineno}")
+                if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+                    for bound in bindings.get(node.id, []):
+                        value = _alias_target(bound)
+                        target = bound if value is None else value
+                        if not isinstance(bound, ast.Import | ast.ImportFrom):
+                            todo.append((target, f"{path} (through {node.id})"))
+    return list(dict.fromkeys(not_defs)), list(dict.fromkeys(found))
 
 
 def test_results_are_lists_of_python_ints(student):

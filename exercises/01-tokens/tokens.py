@@ -37,7 +37,8 @@ def utf8_encode(text: str) -> list[int]:
 
     Build the bytes from each code point yourself, by range. A check reads your code:
     utf8_encode, utf8_decode and the helpers they call must not use ``str.encode``,
-    ``bytes.decode``, ``codecs`` or ``bytes(text, "utf-8")``.
+    ``bytes.decode``, ``codecs`` or ``bytes(text, "utf-8")``, and both must be defined in
+    this module with ``def`` (not imported, not built with ``functools.partial``).
 
     - U+0000..U+007F: 1 byte  ``0xxxxxxx``
     - U+0080..U+07FF: 2 bytes ``110xxxxx 10xxxxxx``

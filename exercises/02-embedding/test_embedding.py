@@ -26,6 +26,25 @@ def expect_value_error(why: str, call, *args) -> None:
     raise AssertionError(f"{why}: it should raise ValueError, but returned {_short(result)}")
 
 
+def expect_result(call_text: str, expected, call, *args, why: str = "") -> None:
+    """call(*args) on valid input must return the array `expected`: rejections count only then."""
+    expected = np.asarray(expected, dtype=float)
+    try:
+        got = call(*args)
+    except Exception as err:
+        raise AssertionError(
+            f"{call_text} is valid input and should give {expected.tolist()}{why}, but it raised "
+            f"{type(err).__name__}: {err}. This check also makes sure that valid input still "
+            "works: a function that rejects everything has not done the lesson's work"
+        ) from err
+    try:
+        arr = np.asarray(got, dtype=float)
+        same = arr.shape == expected.shape and np.allclose(arr, expected, rtol=1e-6, atol=1e-9)
+    except (TypeError, ValueError):
+        same = False
+    assert same, f"{call_text} should give {expected.tolist()}{why}, got {_short(got)}"
+
+
 def test_build_vocab_first_appearance(student):
     """build_vocab gives [UNK] id 0, then ids by first appearance, never sorted."""
     vocab = student.build_vocab(["the", "cat", "sat", "on", "the", "mat"])
@@ -86,7 +105,15 @@ def test_one_hot_different_words_are_orthogonal(student):
 
 @pytest.mark.parametrize("bad_id", [5, -1])
 def test_one_hot_id_out_of_range_raises(student, bad_id):
-    """An id outside 0..V-1 (negative ones too) raises ValueError."""
+    """An id outside 0..V-1 (negative ones too) raises ValueError; the ids 0 and V-1 work."""
+    expect_result(
+        "one_hot([0, 4], 5)",
+        [[1, 0, 0, 0, 0], [0, 0, 0, 0, 1]],
+        student.one_hot,
+        [0, 4],
+        5,
+        why=" (with 5 columns, 0 and 4 are the first and the last valid id)",
+    )
     expect_value_error(
         f"one_hot([0, {bad_id}], 5): with 5 columns the ids are 0..4, so {bad_id} is out of range "
         "(numpy would wrap -1 around or raise IndexError; check the ids yourself)",
@@ -122,6 +149,14 @@ def test_lookup_accepts_lists(student):
 def test_lookup_negative_id_raises(student):
     """A negative id raises ValueError instead of wrapping to the last row."""
     table = np.arange(12.0).reshape(4, 3)
+    expect_result(
+        "lookup([0, 3], table of 4 rows)",
+        [[0.0, 1.0, 2.0], [9.0, 10.0, 11.0]],
+        student.lookup,
+        [0, 3],
+        table,
+        why=" (rows 0 and 3 of np.arange(12.0).reshape(4, 3))",
+    )
     expect_value_error(
         "lookup([0, -1], table of 4 rows): -1 is not a token id; table[-1] would silently give "
         "the last row",
@@ -134,6 +169,14 @@ def test_lookup_negative_id_raises(student):
 def test_lookup_id_past_end_raises(student):
     """An id >= the number of rows raises ValueError (not IndexError)."""
     table = np.arange(12.0).reshape(4, 3)
+    expect_result(
+        "lookup([3], table of 4 rows)",
+        [[9.0, 10.0, 11.0]],
+        student.lookup,
+        [3],
+        table,
+        why=" (3 is the last valid id: the last row of np.arange(12.0).reshape(4, 3))",
+    )
     expect_value_error(
         "lookup([4], table of 4 rows): the ids are 0..3, so 4 is out of range (a ValueError "
         "naming the id, not numpy's IndexError)",
@@ -183,6 +226,14 @@ def test_mean_pool_all_zero_mask_gives_zeros(student):
 
 def test_mean_pool_shape_mismatch_raises(student):
     """A mask whose length differs from the number of tokens raises ValueError."""
+    expect_result(
+        "mean_pool([[1.0, 2.0], [3.0, 4.0]], [1, 1])",
+        [2.0, 3.0],
+        student.mean_pool,
+        [[1.0, 2.0], [3.0, 4.0]],
+        [1, 1],
+        why=" (a mask with one entry per token: the average of both rows)",
+    )
     expect_value_error(
         "mean_pool(2 token vectors, a mask of 3 entries): the mask needs one entry per token",
         student.mean_pool,

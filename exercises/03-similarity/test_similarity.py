@@ -33,6 +33,21 @@ def expect_value_error(why: str, call, *args) -> None:
     raise AssertionError(f"{why}: it should raise ValueError, but returned {_short(result)}")
 
 
+def expect_result(call_text: str, expected: float, call, *args, why: str = "") -> None:
+    """call(*args) on valid input must return the number `expected`: rejections count only then."""
+    try:
+        got = call(*args)
+    except Exception as err:
+        raise AssertionError(
+            f"{call_text} is valid input and should give {expected:.6f}{why}, but it raised "
+            f"{type(err).__name__}: {err}. This check also makes sure that valid input still "
+            "works: a function that rejects everything has not done the lesson's work"
+        ) from err
+    assert got == pytest.approx(expected, rel=1e-6, abs=1e-9), (
+        f"{call_text} should give {expected:.6f}{why}, got {_short(got)}"
+    )
+
+
 def test_cosine_of_small_vectors(student):
     """cosine_similarity gives 1, 0 and -1 for same, perpendicular and opposite directions."""
     cases = [
@@ -75,12 +90,20 @@ def test_cosine_zero_vector_is_zero(student):
 
 def test_cosine_different_lengths_raise(student):
     """Vectors of different lengths have no cosine: ValueError, not a silent answer."""
-    expect_value_error(
-        "cosine_similarity([1, 2, 3], [1, 2]): vectors of lengths 3 and 2 have no cosine "
-        "(zip() would silently drop the 3)",
+    expect_result(
+        "cosine_similarity([1, 2, 2], [2, 1, 2])",
+        8 / 9,
         student.cosine_similarity,
-        [1, 2, 3],
-        [1, 2],
+        [1, 2, 2],
+        [2, 1, 2],
+        why=" ((2 + 2 + 4) / (3 * 3): two vectors of the same length do have a cosine)",
+    )
+    expect_value_error(
+        "cosine_similarity([1, 2, 2], [2, 1]): vectors of lengths 3 and 2 have no cosine "
+        "(zip() would silently drop the last 2)",
+        student.cosine_similarity,
+        [1, 2, 2],
+        [2, 1],
     )
 
 

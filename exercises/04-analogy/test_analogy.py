@@ -36,6 +36,23 @@ def expect_value_error(why: str, call, *args, naming: str | None = None, **kwarg
     raise AssertionError(f"{why}: it should raise ValueError, but returned {_short(result)}")
 
 
+def expect_result(call_text: str, check, call, *args, **kwargs) -> None:
+    """call(*args, **kwargs) on valid input must pass `check`: rejections count only then.
+
+    `check(got)` returns None when the result is right, else what was expected.
+    """
+    try:
+        got = call(*args, **kwargs)
+    except Exception as err:
+        raise AssertionError(
+            f"{call_text} is valid input, but it raised {type(err).__name__}: {err}. This check "
+            "also makes sure that valid input still works: a function that rejects everything "
+            "has not done the lesson's work"
+        ) from err
+    expected = check(got)
+    assert expected is None, f"{call_text} should give {expected}, got {_short(got)}"
+
+
 def read_questions(path):
     """Questions of a file in the lesson's format: {relation: [(a, b, c, d), ...]}."""
     questions, relation = {}, None
@@ -138,6 +155,16 @@ def test_analogy_uses_unit_vectors(student):
 
 def test_analogy_unknown_word_raises(student):
     """An input word missing from the embeddings raises ValueError naming it."""
+    expect_result(
+        "analogy('man', 'king', 'woman', toy vectors, k=1)",
+        lambda got: None if words_of(got) == ["queen"] else "[('queen', 0.97394)]",
+        student.analogy,
+        "man",
+        "king",
+        "woman",
+        TOY,
+        k=1,
+    )
     expect_value_error(
         "analogy('man', 'prince', 'woman', toy vectors): 'prince' has no vector (a bare "
         "KeyError from embeddings['prince'] does not say which argument is wrong)",
@@ -186,6 +213,16 @@ def test_accuracy_skips_unknown_words(student):
 
 def test_accuracy_bad_method_raises(student):
     """A method other than "add" or "mul" raises ValueError."""
+    right = {"accuracy": 1.0, "answered": 1, "skipped": 0}
+    for method in ("add", "mul"):
+        expect_result(
+            f"analogy_accuracy([('man', 'king', 'woman', 'queen')], toy vectors, method={method!r})",
+            lambda got: None if dict(got) == pytest.approx(right) else right,
+            student.analogy_accuracy,
+            [("man", "king", "woman", "queen")],
+            TOY,
+            method=method,
+        )
     expect_value_error(
         "analogy_accuracy(..., method='cosine'): the methods are 'add' and 'mul', and "
         "silently using one of them for anything else hides a typo",

@@ -46,6 +46,23 @@ def expect_value_error(why: str, call, *args, naming: str | None = None, **kwarg
     raise AssertionError(f"{why}: it should raise ValueError, but returned {_short(result)}")
 
 
+def expect_result(call_text: str, expected: str, same, call, *args, **kwargs) -> None:
+    """call(*args, **kwargs) on valid input must give a result `same` accepts: rejections count only then."""
+    try:
+        got = call(*args, **kwargs)
+    except Exception as err:
+        raise AssertionError(
+            f"{call_text} is valid input and should give {expected}, but it raised "
+            f"{type(err).__name__}: {err}. This check also makes sure that valid input still "
+            "works: a function that rejects everything has not done the lesson's work"
+        ) from err
+    try:
+        right = bool(same(got))
+    except (TypeError, ValueError):
+        right = False
+    assert right, f"{call_text} should give {expected}, got {_short(got)}"
+
+
 def chi_square_limit(df: int, z: float = 5.0) -> float:
     """Wilson-Hilferty: the chi-square value a fair sampler exceeds with probability ~3e-7."""
     c = 2 / (9 * df)
@@ -92,6 +109,15 @@ def test_softmax_temperature_divides_scores(student):
 
 def test_softmax_rejects_nonpositive_temperature(student):
     """A temperature of 0 or below has no meaning: ValueError."""
+    want = np.exp([2.0, 4.0]) / np.exp([2.0, 4.0]).sum()
+    expect_result(
+        "softmax([1.0, 2.0], temperature=0.5)",
+        f"softmax([2.0, 4.0]) = {want.round(4)} (a small positive temperature is valid)",
+        lambda got: np.allclose(np.asarray(got, dtype=float), want, rtol=1e-6),
+        student.softmax,
+        [1.0, 2.0],
+        temperature=0.5,
+    )
     for t in (0.0, -1.0):
         expect_value_error(
             f"softmax([1.0, 2.0], temperature={t}): the scores are divided by the temperature, "
@@ -131,6 +157,14 @@ def test_associate_excludes_the_query_word(student):
 
 def test_associate_unknown_word_raises(student):
     """An unknown word raises ValueError whose message names the word (not an error string)."""
+    expect_result(
+        "associate('医院', seed vocabulary)",
+        f"the seed's output {SEED_OUTPUT} (医院 is in the vocabulary)",
+        lambda got: [(w, round(float(p), 4)) for w, p in got] == SEED_OUTPUT,
+        student.associate,
+        "医院",
+        SEED_VOCAB,
+    )
     expect_value_error(
         "associate('火车', seed vocabulary): 火车 is not in the vocabulary (returning the seed's "
         "string '词不在词表中' makes a caller that expects a list crash far from the cause)",
@@ -266,6 +300,15 @@ def test_sample_frequencies_follow_probs(student):
 
 def test_sample_rejects_invalid_probs(student):
     """Probabilities that are negative or do not sum to 1 raise ValueError."""
+    expect_result(
+        "sample([0.0, 1.0], 3, 0)",
+        "[1, 1, 1] (index 1 has probability 1, whatever the seed)",
+        lambda got: [int(i) for i in got] == [1, 1, 1],
+        student.sample,
+        [0.0, 1.0],
+        3,
+        0,
+    )
     problems = {
         (0.5, 0.6): "sums to 1.1",
         (1.2, -0.2): "holds a negative entry",

@@ -1,0 +1,147 @@
+"""Lesson 01, wrong solution: utf8_decode is a lambda that calls bytes.decode."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Collection, Iterable, Sequence
+
+REPLACEMENT = "\ufffd"
+MAX_CODE_POINT = 0x10FFFF
+SURROGATES = range(0xD800, 0xE000)
+WORDPIECE_MAX_CHARS = 100
+
+# Smallest code point each sequence length may encode: anything below is an overlong form.
+_MIN_FOR_LENGTH = {2: 0x80, 3: 0x800, 4: 0x10000}
+
+
+def code_points(text: str) -> list[int]:
+    """Return the Unicode code point of every character of `text`, in order."""
+    return [ord(ch) for ch in text]
+
+
+def _encode_code_point(cp: int) -> list[int]:
+    """UTF-8 bytes of one code point (1 to 4 bytes by range)."""
+    if cp < 0 or cp > MAX_CODE_POINT:
+        raise ValueError(f"code point {cp:#x} is outside Unicode's range 0..0x10FFFF")
+    if cp in SURROGATES:
+        raise ValueError(f"lone surrogate U+{cp:04X} cannot be encoded in UTF-8")
+    if cp < 0x80:
+        return [cp]
+    if cp < 0x800:
+        return [0xC0 | cp >> 6, 0x80 | cp & 0x3F]
+    if cp < 0x10000:
+        return [0xE0 | cp >> 12, 0x80 | cp >> 6 & 0x3F, 0x80 | cp & 0x3F]
+    return [0xF0 | cp >> 18, 0x80 | cp >> 12 & 0x3F, 0x80 | cp >> 6 & 0x3F, 0x80 | cp & 0x3F]
+
+
+def utf8_encode(text: str) -> list[int]:
+    """Encode `text` as UTF-8 by hand; a surrogate code point raises ValueError."""
+    out: list[int] = []
+    for cp in code_points(text):
+        out.extend(_encode_code_point(cp))
+    return out
+
+
+def _as_bytes(data: Iterable[int]) -> list[int]:
+    """Check that every value is an int byte 0..255 and return them as a list."""
+    values = list(data)
+    for i, b in enumerate(values):
+        if isinstance(b, bool) or not isinstance(b, int) or not 0 <= b <= 255:
+            raise ValueError(f"value {b!r} at position {i} is not a byte (0..255)")
+    return values
+
+
+# Mistake: Python's codec does the decoding, hidden in a lambda (UnicodeDecodeError and the
+# ValueError of bytes() for values outside 0..255 are both ValueErrors).
+utf8_decode = lambda data: bytes(data).decode("utf-8")  # noqa: E731
+
+
+def _merge(ids: list[int], pair: tuple[int, int], new_id: int) -> list[int]:
+    """Replace every occurrence of `pair`, left to right without overlap, by `new_id`."""
+    out: list[int] = []
+    i, n = 0, len(ids)
+    while i < n:
+        if i + 1 < n and ids[i] == pair[0] and ids[i + 1] == pair[1]:
+            out.append(new_id)
+            i += 2
+        else:
+            out.append(ids[i])
+            i += 1
+    return out
+
+
+def train_bpe(text: str, num_merges: int) -> list[tuple[int, int]]:
+    """Learn up to `num_merges` byte-level BPE merges; merge i creates token id 256 + i."""
+    if isinstance(num_merges, bool) or not isinstance(num_merges, int) or num_merges < 0:
+        raise ValueError(f"num_merges must be an int >= 0, got {num_merges!r}")
+    ids = list(text.encode("utf-8"))
+    merges: list[tuple[int, int]] = []
+    for i in range(num_merges):
+        counts = Counter(zip(ids, ids[1:], strict=False))
+        if not counts:
+            break
+        best = max(counts.values())
+        if best < 2:
+            break
+        pair = min(p for p, c in counts.items() if c == best)
+        merges.append(pair)
+        ids = _merge(ids, pair, 256 + i)
+    return merges
+
+
+def _as_merges(merges: Iterable[Sequence[int]]) -> list[tuple[int, int]]:
+    """Check that merge i only uses ids that exist before it (0 .. 255 + i)."""
+    out: list[tuple[int, int]] = []
+    for i, pair in enumerate(merges):
+        if len(pair) != 2:
+            raise ValueError(f"merge {i} must be a pair of ids, got {pair!r}")
+        a, b = int(pair[0]), int(pair[1])
+        for x in (a, b):
+            if not 0 <= x < 256 + i:
+                raise ValueError(f"merge {i} uses id {x}, which does not exist before it")
+        out.append((a, b))
+    return out
+
+
+def bpe_encode(text: str, merges: Sequence[Sequence[int]]) -> list[int]:
+    """Turn `text` into token ids: its UTF-8 bytes, then every merge applied in learned order."""
+    ids = list(text.encode("utf-8"))
+    for i, pair in enumerate(_as_merges(merges)):
+        ids = _merge(ids, pair, 256 + i)
+    return ids
+
+
+def bpe_decode(ids: Sequence[int], merges: Sequence[Sequence[int]]) -> str:
+    """Turn token ids back into text; bytes that are not valid UTF-8 become U+FFFD."""
+    table = [bytes([b]) for b in range(256)]
+    for a, b in _as_merges(merges):
+        table.append(table[a] + table[b])
+    parts = []
+    for i, t in enumerate(ids):
+        if isinstance(t, bool) or int(t) != t or not 0 <= t < len(table):
+            raise ValueError(f"token id {t!r} at position {i} is not in 0..{len(table) - 1}")
+        parts.append(table[int(t)])
+    return b"".join(parts).decode("utf-8", errors="replace")
+
+
+def wordpiece(word: str, vocab: Collection[str]) -> list[str]:
+    """Split one word into WordPiece pieces, greedy longest match first, like BERT."""
+    pieces = vocab if isinstance(vocab, set | frozenset | dict) else set(vocab)
+    if len(word) > WORDPIECE_MAX_CHARS:
+        return ["[UNK]"]
+    out: list[str] = []
+    start = 0
+    while start < len(word):
+        end = len(word)
+        found = None
+        while end > start:
+            piece = word[start:end] if start == 0 else "##" + word[start:end]
+            if piece in pieces:
+                found = piece
+                break
+            end -= 1
+        if found is None:
+            return ["[UNK]"]
+        out.append(found)
+        start = end
+    return out
