@@ -274,21 +274,36 @@ def test_cosmul_unknown_word_raises_valueerror(student, reference, rng):
         student.analogy_cosmul(*args, emb)
 
 
-def test_ranked_results_are_word_score_tuples(student, rng):
+def test_ranked_results_are_word_score_tuples(student, reference, rng):
     """nearest, analogy or analogy_cosmul returns something other than a list of (word, score) tuples with float scores."""
     emb = random_embeddings(rng, 8, int(rng.integers(3, 7)))
     a, b, c = list(emb)[:3]
     k = int(rng.integers(1, 6))
+    query = rng.normal(size=len(emb[a]))
     results = [
-        student.nearest(rng.normal(size=len(emb[a])), emb, k=k),
+        student.nearest(query, emb, k=k),
         student.analogy(a, b, c, emb, k=k),
         student.analogy_cosmul(a, b, c, emb, k=k),
     ]
-    for got in results:
+    wanted = [
+        reference.nearest(query, emb, k=k),
+        reference.analogy(a, b, c, emb, k=k),
+        reference.analogy_cosmul(a, b, c, emb, k=k),
+    ]
+    for got, want in zip(results, wanted, strict=True):
         assert isinstance(got, list)
         for pair in got:
             assert type(pair) is tuple and len(pair) == 2
             assert isinstance(pair[0], str) and isinstance(pair[1], float)
+        assert _same_ranking(got, want)
+
+
+def _same_ranking(got, want) -> bool:
+    """Same words in the same order, scores within tolerance."""
+    return [w for w, _ in got] == [w for w, _ in want] and all(
+        abs(float(g) - float(w)) <= 1e-6 + 1e-6 * abs(float(w))
+        for (_, g), (_, w) in zip(got, want, strict=True)
+    )
 
 
 # analogy_accuracy
@@ -348,14 +363,18 @@ def test_accuracy_rejects_unknown_method(student, reference, rng):
         student.analogy_accuracy(questions, emb, method=bad)
 
 
-def test_accuracy_returns_plain_numbers(student, rng):
+def test_accuracy_returns_plain_numbers(student, reference, rng):
     """analogy_accuracy's dict holds numpy numbers, or other keys, instead of a float accuracy and int counts."""
     emb = random_embeddings(rng, 10, 3, spread=False)
     questions = questions_from(rng, list(emb), 8, unknown=random_words(rng, 2))
-    got = student.analogy_accuracy(questions, emb, method=str(rng.choice(["add", "mul"])))
+    method = str(rng.choice(["add", "mul"]))
+    got = student.analogy_accuracy(questions, emb, method=method)
     assert isinstance(got, dict) and set(got) == {"accuracy", "answered", "skipped"}
     assert isinstance(got["accuracy"], float)
     assert type(got["answered"]) is int and type(got["skipped"]) is int
+    want = reference.analogy_accuracy(questions, emb, method=method)
+    assert (got["answered"], got["skipped"]) == (want["answered"], want["skipped"])
+    assert abs(got["accuracy"] - want["accuracy"]) <= 1e-9
 
 
 def test_accuracy_uses_the_chosen_method(student, reference, rng):

@@ -227,14 +227,18 @@ def test_associate_on_real_model_vectors(student, reference, minilm, rng):
         assert_same_pairs(student.associate(w, vocab), reference.associate(w, vocab))
 
 
-def test_ranked_results_are_word_score_tuples(student, rng):
+def test_ranked_results_are_word_score_tuples(student, reference, rng):
     """associate returns something other than a list of (word, probability) tuples with float probabilities."""
     vocab = random_vocab(rng, int(rng.integers(3, 10)), 4, as_list=bool(rng.random() < 0.5))
-    got = student.associate(str(rng.choice(list(vocab))), vocab)
+    word = str(rng.choice(list(vocab)))
+    got = student.associate(word, vocab)
     assert isinstance(got, list)
     for pair in got:
         assert type(pair) is tuple and len(pair) == 2
         assert isinstance(pair[0], str) and isinstance(pair[1], float)
+    want = reference.associate(word, vocab)
+    assert [w for w, _ in got] == [w for w, _ in want]
+    assert np.allclose([p for _, p in got], [p for _, p in want], rtol=1e-6, atol=1e-12)
 
 
 # top_k
@@ -383,18 +387,21 @@ def test_top_p_rejects_invalid_input(student, reference, rng):
             student.top_p(*args)
 
 
-def test_probability_vectors_are_numpy_arrays(student, rng):
+def test_probability_vectors_are_numpy_arrays(student, reference, rng):
     """softmax, top_k or top_p returns a list (e.g. after .tolist()) or non-float values where a float numpy array is promised."""
     n = int(rng.integers(3, 12))
     probs = random_probs(rng, n).tolist()
-    results = [
-        student.softmax(rng.normal(size=n).tolist()),
-        student.top_k(probs, int(rng.integers(1, n + 1))),
-        student.top_p(probs, float(rng.uniform(0.1, 1.0))),
-    ]
-    for got in results:
+    scores, k, p = (
+        rng.normal(size=n).tolist(),
+        int(rng.integers(1, n + 1)),
+        float(rng.uniform(0.1, 1.0)),
+    )
+    results = [student.softmax(scores), student.top_k(probs, k), student.top_p(probs, p)]
+    wanted = [reference.softmax(scores), reference.top_k(probs, k), reference.top_p(probs, p)]
+    for got, want in zip(results, wanted, strict=True):
         assert isinstance(got, np.ndarray)
         assert got.dtype.kind == "f"
+        assert np.allclose(got, want, rtol=1e-6, atol=1e-12)
 
 
 # sample
@@ -450,12 +457,16 @@ def test_sample_returns_n_indices_in_range(student, rng):
     assert list(student.sample(probs, 0, 1)) == []
 
 
-def test_sample_returns_python_ints(student, rng):
+def test_sample_returns_python_ints(student, reference, rng):
     """sample returns numpy integers or an array where a list of Python ints is promised."""
     probs = random_probs(rng, int(rng.integers(2, 8)))
-    draws = student.sample(probs.tolist(), int(rng.integers(5, 50)), int(rng.integers(0, 2**31)))
+    n, seed = int(rng.integers(5, 50)), int(rng.integers(0, 2**31))
+    draws = student.sample(probs.tolist(), n, seed)
     assert isinstance(draws, list)
     assert all(type(i) is int for i in draws)
+    assert len(draws) == n and all(0 <= i < len(probs) and probs[i] > 0 for i in draws)
+    again = student.sample(probs.tolist(), n, seed)
+    assert again == draws
 
 
 def test_sample_rejects_invalid_input(student, reference, rng):

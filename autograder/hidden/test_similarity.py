@@ -203,7 +203,7 @@ def test_cosine_matrix_is_vectorized(student, reference, minilm, rng):
     assert np.allclose(got, want, rtol=0, atol=1e-5)
 
 
-def test_cosine_matrix_returns_a_float_array(student, rng):
+def test_cosine_matrix_returns_a_float_array(student, reference, rng):
     """cosine_matrix returns a list (e.g. after .tolist()) or non-float values where a float numpy array is promised."""
     m, n, d = (int(x) for x in rng.integers(2, 8, size=3))
     A, B = rng.normal(size=(m, d)), rng.normal(size=(n, d))
@@ -211,6 +211,7 @@ def test_cosine_matrix_returns_a_float_array(student, rng):
         got = student.cosine_matrix(*args)
         assert isinstance(got, np.ndarray)
         assert got.dtype.kind == "f"
+        assert np.allclose(got, reference.cosine_matrix(A, B), atol=1e-6)
 
 
 # most_similar
@@ -308,15 +309,25 @@ def test_most_similar_rejects_invalid_input(student, reference, rng):
         student.most_similar(np.append(query, 1.0), matrix, words, k=2)
 
 
-def test_ranked_results_are_word_score_tuples(student, rng):
+def test_ranked_results_are_word_score_tuples(student, reference, rng):
     """most_similar returns something other than a list of (word, score) tuples with float scores."""
     n, d = int(rng.integers(3, 10)), int(rng.integers(2, 8))
     words, matrix = random_words(rng, n), rng.normal(size=(n, d))
-    got = student.most_similar(rng.normal(size=d), matrix, words, k=int(rng.integers(1, n + 1)))
+    query, k = rng.normal(size=d), int(rng.integers(1, n + 1))
+    got = student.most_similar(query, matrix, words, k=k)
     assert isinstance(got, list)
     for pair in got:
         assert type(pair) is tuple and len(pair) == 2
         assert isinstance(pair[0], str) and isinstance(pair[1], float)
+    assert _same_ranking(got, reference.most_similar(query, matrix, words, k=k))
+
+
+def _same_ranking(got, want) -> bool:
+    """Same words in the same order, scores within tolerance."""
+    return [w for w, _ in got] == [w for w, _ in want] and all(
+        abs(float(g) - float(w)) <= 1e-6 + 1e-6 * abs(float(w))
+        for (_, g), (_, w) in zip(got, want, strict=True)
+    )
 
 
 # angle_degrees

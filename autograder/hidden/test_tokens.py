@@ -412,7 +412,7 @@ def test_utf8_is_built_by_hand(student, student_source, rng):
     assert not found, "; ".join(found)
 
 
-def test_results_are_lists_of_python_ints(student, rng):
+def test_results_are_lists_of_python_ints(student, reference, rng):
     """A function returns bytes, a tuple, a numpy array or numpy ints where its docstring promises a list of Python ints (train_bpe: a list of int tuples)."""
     text = mixed_text(rng, 20)
     merges = student.train_bpe(text, int(rng.integers(3, 20)))
@@ -423,6 +423,8 @@ def test_results_are_lists_of_python_ints(student, rng):
     assert all(type(pair) is tuple and len(pair) == 2 for pair in merges)
     results[2] = [x for pair in merges for x in pair]
     assert all(type(x) is int for got in results for x in got)
+    assert results[0] == reference.code_points(text) and results[1] == reference.utf8_encode(text)
+    assert results[3] == reference.bpe_encode(text, [list(p) for p in merges])
 
 
 # ---------------------------------------------------------------- utf8_decode

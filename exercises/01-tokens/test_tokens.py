@@ -454,6 +454,12 @@ def test_results_are_lists_of_python_ints(student):
             f"{call} holds {type(odd[0]).__name__} values such as {odd[0]!r}; return Python ints "
             "(int(x) turns a numpy integer into one)"
         )
+    assert merges == [(97, 97), (97, 98), (256, 257)], (
+        f"train_bpe('aaabdaaabac', 10) should be [(97, 97), (97, 98), (256, 257)], got {_short(merges)}"
+    )
+    assert student.bpe_encode("aaaaa", [(97, 97)]) == [256, 256, 97], (
+        "bpe_encode('aaaaa', [(97, 97)]) should be [256, 256, 97]: left to right, no overlap"
+    )
 
 
 def test_train_bpe_classic_example(student):

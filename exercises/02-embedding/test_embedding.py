@@ -288,6 +288,17 @@ def test_vectors_are_float_numpy_arrays(student):
             f"{call} returned an array of dtype {got.dtype}; the docstring promises floats "
             "(e.g. one_hot holds 1.0 and 0.0: np.zeros((n, V)) is float, dtype=int is not)"
         )
+    wanted = {
+        "one_hot([1, 0], 2)": [[0.0, 1.0], [1.0, 0.0]],
+        "lookup([1, 0], table)": [[2.0, 3.0], [0.0, 1.0]],
+        "mean_pool(table, [1, 1])": [1.0, 2.0],
+        "l2_normalize([3.0, 4.0])": [0.6, 0.8],
+        "l2_normalize(table)": [[0.0, 1.0], [2 / 13**0.5, 3 / 13**0.5]],
+    }
+    for call, want in wanted.items():
+        assert np.allclose(results[call], want, atol=1e-6), (
+            f"{call} should be {np.round(want, 4).tolist()}, got {_short(results[call])}"
+        )
 
 
 def test_dog_vector_matches_seed(student, minilm):

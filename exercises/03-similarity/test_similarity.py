@@ -153,6 +153,12 @@ def test_cosine_matrix_returns_a_float_array(student):
             "got[i, j], got.shape or got.argmax() (drop the .tolist())"
         )
         assert got.dtype.kind == "f", f"cosines are floats, but the array's dtype is {got.dtype}"
+    want = np.array([[1.0, 1 / np.sqrt(2)], [0.0, 1 / np.sqrt(2)]])
+    got = student.cosine_matrix([[1, 0], [0, 2]], [[3, 0], [1, 1]])
+    assert np.allclose(got, want, atol=1e-6), (
+        f"cosine_matrix([[1, 0], [0, 2]], [[3, 0], [1, 1]]) should be {want.round(4).tolist()}, "
+        f"got {_short(got)}"
+    )
 
 
 def test_cosine_matrix_is_vectorized(student, minilm, rng):
@@ -213,6 +219,10 @@ def test_ranked_results_are_word_score_tuples(student):
             f"in {pair!r} the word should be a str and the score a float (float(x) turns a numpy "
             f"number into one), got {type(word).__name__} and {type(score).__name__}"
         )
+    assert [w for w, _ in got] == ["b", "a"] and abs(got[0][1] - 1.0) < 1e-6, (
+        f"most_similar([1, 0], [[1, 1], [1, 0]], ['a', 'b'], k=2) should rank b (cosine 1.0) "
+        f"before a (0.7071), got {_short(got)}"
+    )
 
 
 def test_angle_degrees_basic(student):

@@ -261,6 +261,9 @@ def test_ranked_results_are_word_score_tuples(student):
                 f"(float(x) turns a numpy number into one), got {type(word).__name__} and "
                 f"{type(score).__name__}"
             )
+        assert got and got[0][0] == "queen", (
+            f"{call} should rank queen first with the seed's toy vectors, got {_short(got)}"
+        )
 
 
 def test_accuracy_returns_plain_numbers(student):

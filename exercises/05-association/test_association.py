@@ -192,6 +192,9 @@ def test_ranked_results_are_word_score_tuples(student):
             f"in {pair!r} the word should be a str and the probability a float (float(x) turns "
             f"a numpy number into one), got {type(word).__name__} and {type(prob).__name__}"
         )
+    assert [w for w, _ in got] == ["医生", "手术", "病人", "咖啡", "代码"], (
+        f"associate('医院', seed vocab) should rank 医生, 手术, 病人, 咖啡, 代码, got {_short(got)}"
+    )
 
 
 def test_top_k_keeps_k_and_renormalizes(student):
@@ -249,6 +252,10 @@ def test_probability_vectors_are_numpy_arrays(student):
             "drop the .tolist())"
         )
         assert got.dtype.kind == "f", f"{call} should hold floats, its dtype is {got.dtype}"
+    soft = results["softmax([1.0, 2.0, 3.0])"]
+    assert np.allclose(soft, [0.09003057, 0.24472847, 0.66524096], atol=1e-6), (
+        f"softmax([1.0, 2.0, 3.0]) should be [0.0900, 0.2447, 0.6652], got {_short(soft)}"
+    )
 
 
 def test_sample_is_reproducible(student):
