@@ -6,7 +6,7 @@ import functools
 import os
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 LANGS = ("en", "zh")
@@ -37,7 +37,6 @@ class Lesson:
     model_sentences: tuple[str, ...]
     folder: Path
     root: Path
-    extra: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def stub(self) -> Path:
@@ -119,7 +118,6 @@ def load_lesson(folder: Path, root: Path | None = None) -> Lesson:
         model_sentences=tuple(model.get("sentences", ())),
         folder=folder,
         root=Path(root) if root else folder.parent.parent,
-        extra={k: v for k, v in meta.items() if k not in {"module", "points", "title", "hints"}},
     )
 
 

@@ -28,7 +28,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def lesson_of(path: Path) -> Lesson:
     """The lesson a check file belongs to: the lesson folder it lies in, else by its name."""
-    path = Path(path).resolve()
+    return _lesson_of(Path(path).resolve())
+
+
+@functools.cache
+def _lesson_of(path: Path) -> Lesson:
+    # Every check of a file asks this; reading lesson.toml once per file keeps grading fast.
     name = path.stem
     if not name.startswith("test_"):
         raise LessonError(f"{path}: check files are named test_<module>.py")
