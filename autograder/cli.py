@@ -90,6 +90,14 @@ def _parser() -> argparse.ArgumentParser:
         "else none (default: %(default)s)",
     )
     grade.add_argument(
+        "--jobs",
+        type=int,
+        default=None,
+        metavar="N",
+        help="lessons graded at once, each in a bubblewrap sandbox of its own "
+        "(default: the CPUs available under bwrap, else 1)",
+    )
+    grade.add_argument(
         "--call-timeout",
         type=float,
         default=None,

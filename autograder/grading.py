@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import signal
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import pytest
@@ -17,9 +18,11 @@ from autograder.feedback import describe_failure
 from autograder.isolation import choose_isolation
 from autograder.lessons import Lesson
 from autograder.limits import Limits
+from autograder.modeldata import load_model_data
 from autograder.plugin import GRADING_PLUGIN
 from autograder.pytest_run import run_pytest
 from autograder.sandbox import Worker
+from autograder.spread import available_cpus, spread
 from autograder.student import (
     MissingFunction,
     StudentCrash,
@@ -27,6 +30,7 @@ from autograder.student import (
     StudentTimeout,
     student_exception,
 )
+from autograder.uids import SandboxError
 from autograder.workspace import Workspace
 
 
@@ -112,7 +116,7 @@ class SandboxStudent:
             self._log.append(str(out)[:room])
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)  # repr would print every result, e.g. in signal's errors
 class GradingSession:
     """The pytest plugin object for one submission: opens students, records outcomes."""
 
@@ -127,8 +131,26 @@ class GradingSession:
     _excinfo: dict[str, BaseException] = field(default_factory=dict)
     _logs: dict[str, list[str]] = field(default_factory=dict)
     _started: dict[str, float] = field(default_factory=dict)
+    fatal: Exception | None = None
     _armed: bool = False
     _fired: bool = False
+    _handling: bool = False
+    _saved_handler: object = None
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        """Give SIGALRM back the handler it had before the checks."""
+        if self._handling:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, self._saved_handler or signal.SIG_DFL)
+            self._handling = False
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        """Before the first check, wait for the worker: if it cannot start, no check runs."""
+        try:
+            self.worker.start()
+        except SandboxError as exc:
+            self.fatal = exc
+            pytest.exit(f"the sandbox did not start: {exc}")
 
     def open_student(self, lesson: Lesson, item: pytest.Item) -> SandboxStudent:
         """Start a fresh worker process for this check, or raise why it cannot run."""
@@ -205,7 +227,9 @@ class GradingSession:
         spent = self._lesson_clock.get(lesson.slug, 0.0)
         spent += time.perf_counter() - self._started.get(item.nodeid, time.perf_counter())
         left = max(self.limits.lesson_timeout - spent, 0.001)
-        signal.signal(signal.SIGALRM, self._on_alarm)
+        if not self._handling:  # once: signal.signal() costs more than a check's own work
+            self._saved_handler = signal.signal(signal.SIGALRM, self._on_alarm)
+            self._handling = True
         self._armed = True
         signal.setitimer(signal.ITIMER_REAL, left)
 
@@ -214,7 +238,6 @@ class GradingSession:
             return
         self._armed = False
         signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, signal.SIG_DFL)
         if self._fired:  # the worker may be mid-reply: start the next check on a fresh one
             self.worker.kill()
 
@@ -287,25 +310,84 @@ def run_checks(
     limits: Limits,
     isolation: str = "auto",
     secret: str | None = None,
+    jobs: int | None = None,
 ) -> tuple[list[CheckResult], str]:
-    """Run every check of `lessons` against the workspace; returns the results and the isolation."""
+    """Run every check of `lessons` against the workspace; returns the results and the isolation.
+
+    With `jobs` > 1 (default: the CPUs available) the lessons are spread over forked copies
+    of the grader, each with a bwrap sandbox of its own; results come back in lesson order.
+    Other isolations grade one lesson at a time: their sandboxes would share /tmp.
+    """
     kind = choose_isolation(isolation)
-    worker = Worker(workspace.path, limits, kind)
+    seed = seed_base(workspace, secret)
+    if kind != "bwrap":  # only bwrap gives each sandbox a /tmp of its own
+        jobs = 1
+    jobs = available_cpus() if jobs is None else jobs
+    if jobs <= 1 or len(lessons) <= 1:
+        return _run_session(workspace, lessons, limits, kind, seed), kind
+
+    parent = os.getpid()
+
+    @contextlib.contextmanager
+    def session():
+        # Each sandbox has a uid of its own, which owns its workspace: a forked grader copies it.
+        mine = workspace if os.getpid() == parent else workspace.copy()
+        worker = Worker(mine.path, limits, kind)
+        try:
+            yield lambda i: [
+                asdict(r) for r in _run_session(mine, [lessons[i]], limits, kind, seed, worker)
+            ]
+        finally:
+            worker.close()
+            if mine is not workspace:
+                mine.cleanup()
+
+    with contextlib.suppress(Exception):  # loaded once, shared by the forks; checks report errors
+        load_model_data()
+    order = sorted(range(len(lessons)), key=lambda i: -_weight(lessons[i]))
+    budget = limits.lesson_timeout * len(lessons) + 30.0
+    done = spread(order, jobs, session, budget)
+    return [CheckResult(**r) for i in range(len(lessons)) for r in done[i]], kind
+
+
+def _weight(lesson: Lesson) -> int:
+    """A lesson's rough cost, to hand out the biggest first: its number of check functions."""
+    return sum(
+        p.read_text(encoding="utf-8").count("\ndef test_")
+        for p in (lesson.public_tests, lesson.hidden_tests)
+        if p.is_file()
+    )
+
+
+def _run_session(
+    workspace: Workspace,
+    lessons: Sequence[Lesson],
+    limits: Limits,
+    kind: str,
+    seed: str,
+    worker: Worker | None = None,
+) -> list[CheckResult]:
+    """One pytest session over `lessons` with one worker (a new one unless given)."""
+    own = worker is None
+    worker = Worker(workspace.path, limits, kind) if worker is None else worker
     session = GradingSession(
         worker=worker,
         workspace=workspace,
-        seed_base=seed_base(workspace, secret),
+        seed_base=seed,
         limits=limits,
         lessons={lesson.module: lesson for lesson in lessons},
     )
     try:
-        worker.start()  # a sandbox that cannot start is the grader's failure, not the student's
+        worker.launch()  # it boots while pytest collects; checks wait for its greeting
         # --assert=plain: a public check's feedback is its own message, and pytest never spends
         # the grader's time explaining a comparison with a huge value the student sent back
         run_pytest(check_files(lessons), [_Named(session)], ["--assert=plain"])
     finally:
-        worker.close()
-    return session.results, kind
+        if own:
+            worker.close()
+    if session.fatal is not None:  # a sandbox that cannot start is the grader's failure
+        raise session.fatal
+    return session.results
 
 
 class _Named:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import json
 import os
 import select
@@ -77,14 +78,27 @@ class WorkerProcess:
         self._info_r: int | None = None
         self._slot: UidSlot | None = None
         self._scratch: Path | None = None
+        self._greeted, self._need_seccomp = False, True
         self._runtime = Path(tempfile.mkdtemp(prefix="embedlab-rt-"))
+        cache = self._runtime / "__pycache__"
+        cache.mkdir()
         for name in WORKER_FILES:
-            shutil.copy(HERE / name, self._runtime / name)
+            shutil.copy2(HERE / name, self._runtime / name)  # copy2: the mtime validates the .pyc
+            compiled = Path(importlib.util.cache_from_source(str(HERE / name)))
+            if compiled.is_file():  # the worker starts with -B: it reads .pyc files, never writes
+                shutil.copy2(compiled, cache / compiled.name)
+        cache.chmod(0o755)
         self._runtime.chmod(0o755)
 
     # --- process --------------------------------------------------------------------------
     def start(self) -> None:
         """Start the worker process and wait for its greeting; raises SandboxError on failure."""
+        self.launch()
+        if not self._greeted:
+            self._greet()
+
+    def launch(self) -> None:
+        """Start the worker process without waiting for it: it boots while the grader works."""
         if self.process is not None:
             return
         become_subreaper()
@@ -162,6 +176,10 @@ class WorkerProcess:
                 os.close(info_w)
         self.ctl, self.data, self._info_r = ctl_ours, data_ours, info_r
         self._pending_exit, self._init_pid = None, None
+        self._greeted, self._need_seccomp = False, bool(config["need_seccomp"])
+
+    def _greet(self) -> None:
+        """Wait for the launched worker's greeting; raises SandboxError if it does not come."""
         try:
             hello = self._event(START_TIMEOUT)
         except (codec.ChannelError, OSError) as exc:
@@ -171,12 +189,13 @@ class WorkerProcess:
         if hello.get("event") != "ready":
             self.kill()
             raise SandboxError("the worker did not start")
-        if config["need_seccomp"] and not hello.get("seccomp"):
+        if self._need_seccomp and not hello.get("seccomp"):
             self.kill()
             raise SandboxError(f"seccomp filters are unknown for {os.uname().machine}; use bwrap")
         if self.process.stderr is not None:
             self.process.stderr.close()
         self._read_info()
+        self._greeted = True
 
     def _stderr(self) -> str:
         with contextlib.suppress(Exception):

@@ -114,3 +114,16 @@ def load_model_data(path: Path | None = None) -> ModelData:
     """Load (once per process) the data file; EMBEDLAB_DATA overrides its location."""
     env = os.environ.get("EMBEDLAB_DATA")
     return _load(Path(path or env or DATA_FILE).resolve())
+
+
+@functools.cache
+def minilm_tokenizer():
+    """MiniLM's real WordPiece tokenizer (through `tokenizers`, no torch), loaded once per process."""
+    from tokenizers import Tokenizer
+
+    from autograder.datagen import tokenizer_json
+
+    tok = Tokenizer.from_file(str(tokenizer_json()))
+    tok.no_padding()
+    tok.no_truncation()
+    return tok

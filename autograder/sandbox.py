@@ -108,6 +108,8 @@ class Worker(WorkerProcess):
         if self.process is None:
             self.start()
             self.restarts += 1
+        elif not self._greeted:
+            self.start()  # launched ahead of the checks: wait for its greeting now
         self._settle()
         if self.process is None:
             self.start()

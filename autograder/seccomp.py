@@ -87,7 +87,18 @@ _SYSCALLS = {
 _NAMESPACE_FLAGS = 0x7E020080  # CLONE_NEWNS|NEWCGROUP|NEWUTS|NEWIPC|NEWUSER|NEWPID|NEWNET|NEWTIME
 
 
+_PROGRAMS: dict[tuple[int, ...], bytes | None] = {}
+
+
 def seccomp_program(protected: list[int]) -> bytes | None:
+    """The filter's BPF program, built once per list of protected pids (children inherit it)."""
+    key = tuple(protected)
+    if key not in _PROGRAMS:
+        _PROGRAMS[key] = _build_program(protected)
+    return _PROGRAMS[key]
+
+
+def _build_program(protected: list[int]) -> bytes | None:
     """A classic-BPF seccomp filter for this machine, or None on an unknown architecture."""
     table = _SYSCALLS.get(os.uname().machine)
     if table is None:
@@ -149,14 +160,17 @@ def seccomp_program(protected: list[int]) -> bytes | None:
     return b"".join(out)
 
 
+class SockFprog(ctypes.Structure):
+    """struct sock_fprog: the program's length in instructions and its address."""
+
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+
+
 def install_seccomp(protected: list[int]) -> bool:
     """Install the filter on this process and its future children; False if unsupported."""
     program = seccomp_program(protected)
     if program is None:
         return False
-
-    class SockFprog(ctypes.Structure):
-        _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
 
     buf = ctypes.create_string_buffer(program, len(program))
     prog = SockFprog(len(program) // 8, ctypes.cast(buf, ctypes.c_void_p))

@@ -54,6 +54,7 @@ def grade_submission(
     limits: Limits,
     isolation: str = "auto",
     secret: str | None = None,
+    jobs: int | None = None,
 ) -> SubmissionReport:
     """Grade one submission; never raises: a failure becomes the report's error."""
     start = time.perf_counter()
@@ -71,7 +72,7 @@ def grade_submission(
         return report
     try:
         report.notes = list(workspace.notes)
-        report.results, kind = run_checks(workspace, lessons, limits, isolation, secret)
+        report.results, kind = run_checks(workspace, lessons, limits, isolation, secret, jobs)
         report.isolation = describe_isolation(kind, limits)
     except Exception as exc:  # the report must be written whatever went wrong
         report.error = f"the grader failed: {type(exc).__name__}: {exc}"
@@ -139,6 +140,9 @@ def main_grade(args: argparse.Namespace) -> int:
         limits = Limits.parse(getattr(args, "limit", None))
         limits = Limits(**{**limits.__dict__, **{k: v for k, v in overrides.items() if v}})
         choose_isolation(args.isolation)
+        jobs = getattr(args, "jobs", None)
+        if jobs is not None and jobs < 1:
+            raise ValueError(f"--jobs must be at least 1, got {jobs}")
     except (RuntimeError, ValueError) as exc:  # LessonError is a ValueError
         return _usage_error(str(exc))
     taken: set[str] = set()
@@ -148,7 +152,9 @@ def main_grade(args: argparse.Namespace) -> int:
         path = out / "results.json" if gradescope else out / name / "results.json"
         report = SubmissionReport(name=name, submission=str(submission))
         try:  # one submission never stops the batch
-            report = grade_submission(submission, name, lessons, limits, args.isolation, secret)
+            report = grade_submission(
+                submission, name, lessons, limits, args.isolation, secret, jobs
+            )
             _write_report(report, lessons, args.lang, path)
         except Exception as exc:
             report.error = report.error or f"the grader failed: {type(exc).__name__}: {exc}"

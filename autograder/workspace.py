@@ -7,7 +7,7 @@ import shutil
 import tempfile
 import zipfile
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from autograder.lessons import Lesson
@@ -39,6 +39,14 @@ class Workspace:
         for module in sorted(self.found):
             h.update(module.encode() + b"\0" + (self.path / f"{module}.py").read_bytes() + b"\0")
         return h.hexdigest()
+
+    def copy(self) -> Workspace:
+        """The same workspace in a folder of its own (for a second sandbox, with its own uid)."""
+        path = Path(tempfile.mkdtemp(prefix="embedlab-ws-"))
+        for entry in self.path.iterdir():
+            if entry.is_file() and not entry.is_symlink():
+                shutil.copy2(entry, path / entry.name)
+        return replace(self, path=path)
 
     def cleanup(self) -> None:
         """Remove the workspace folder."""

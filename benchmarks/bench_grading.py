@@ -3,7 +3,8 @@
     python benchmarks/bench_grading.py                  # every mode, a batch of 50
     python benchmarks/bench_grading.py --batch 10 --modes bwrap,direct
 
-Modes: `bwrap` and `uid` grade through `embedlab grade` (the real path, reports written);
+Modes: `bwrap` and `uid` grade through `embedlab grade` (the real path, reports written;
+under bwrap the lessons are spread over the CPUs, `bwrap-j1` grades one lesson at a time);
 `direct` runs the same public and hidden checks on the same modules imported into the
 checking process, as `embedlab check` does for students: no sandbox at all. The submissions
 are the pack's reference solutions, so every check runs to its end; each copy of the batch
@@ -68,7 +69,9 @@ def grade(mode: str, subs: list[Path], out: Path) -> int:
         return Count.passed
     from autograder.cli import main
 
-    argv = ["grade", *map(str, subs), "--out", str(out), "--isolation", mode]
+    isolation, _, jobs = mode.partition("-j")  # e.g. bwrap-j1: bwrap, one lesson at a time
+    argv = ["grade", *map(str, subs), "--out", str(out), "--isolation", isolation]
+    argv += ["--jobs", jobs] if jobs else []
     status = main(argv)
     assert status == 0, f"embedlab grade exited {status}"
     passed = 0
@@ -158,12 +161,19 @@ def main() -> None:
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--batch", type=int, default=50, help="submissions in the batch")
-    parser.add_argument("--modes", default="bwrap,uid,direct", help="comma-separated modes")
+    parser.add_argument(
+        "--modes",
+        default="bwrap,bwrap-j1,uid,direct",
+        help="comma-separated modes; -jN grades N lessons at once (default: the CPUs)",
+    )
     args = parser.parse_args()
     modes = []
     for mode in args.modes.split(","):
         try:
-            if mode == "direct" or choose_isolation(mode) == mode:
+            if (
+                mode == "direct"
+                or choose_isolation(mode.partition("-j")[0]) == mode.partition("-j")[0]
+            ):
                 modes.append(mode)
         except RuntimeError as exc:
             print(f"skipping {mode}: {exc}")
@@ -177,7 +187,7 @@ def main() -> None:
             print(f"{mode:8} {count:>11} {r['wall']:>8.2f} {r['wall'] / count:>8.2f} "
                   f"{r['cpu']:>8.2f} {r['peak_mb']:>8.0f} {r['passed']:>14}")  # fmt: skip
     print(f"\n{'mode':8} {'start ms':>9} {'per check ms':>13} {'per call ms':>12}")
-    for mode in (m for m in modes if m != "direct"):
+    for mode in (m for m in modes if m != "direct" and "-j" not in m):
         r = child("overhead", mode, 0)
         print(f"{mode:8} {r['start_ms']:>9.0f} {r['check_ms']:>13.2f} {r['call_ms']:>12.3f}")
 

@@ -162,7 +162,7 @@ def test_secret_file_first_line_is_the_secret(minipack, tmp_path, monkeypatch):
     """--secret-file's first line reaches grading; without it, None (grading reads EMBEDLAB_SECRET)."""
     seen = []
 
-    def fake_run_checks(workspace, lessons, limits, isolation, secret):
+    def fake_run_checks(workspace, lessons, limits, isolation, secret, jobs=None):
         seen.append(secret)
         return [], "none"
 

@@ -30,7 +30,7 @@ def regenerated() -> dict:
 
 
 def test_regenerated_data_matches_committed_file(regenerated):
-    """`embedlab data` run now reproduces the committed file within 1e-5."""
+    """`embedlab data` run now reproduces the committed file within 1e-5 of each array's scale."""
     problems = datagen.compare(read_arrays(DATA_FILE), regenerated)
     assert not problems, "the data file is stale; run `embedlab data`:\n" + "\n".join(problems)
 
@@ -83,3 +83,14 @@ def test_grading_and_checks_never_import_torch(tmp_path):
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+
+
+def test_compare_scales_its_bound_with_the_values():
+    """Rounding on large values passes; a real change, or any change on small values, does not."""
+    big = {"h": np.full((4, 4), 5.0, dtype=np.float32)}
+    assert datagen.compare(big, {"h": big["h"] + np.float32(4e-5)}) == []
+    assert datagen.compare(big, {"h": big["h"] + np.float32(1e-3)})[0].startswith(
+        "h: values differ"
+    )
+    small = {"v": np.full(8, 0.3, dtype=np.float32)}
+    assert datagen.compare(small, {"v": small["v"] + np.float32(4e-5)})[0].startswith("v: values")

@@ -365,12 +365,25 @@ def test_top_p_ties_keep_earlier_index(student, reference, rng):
 
 def test_top_p_tolerates_rounding_in_running_sum(student, reference, rng):
     """A running sum that equals p up to rounding counts as reaching p (no extra entry)."""
-    for _ in range(40):
+    # Tenths whose running sum, most likely first, ends below p by rounding (about 1 draw in 5),
+    # equals p exactly, or ends above it.
+    wanted = {"below": 6, "equal": 3, "above": 1}
+    cases: dict[str, list] = {kind: [] for kind in wanted}
+    for _ in range(1000):
         tenths = rng.multinomial(10, np.ones(5) / 5)
         tenths = np.sort(tenths[tenths > 0])[::-1]
         probs = rng.permutation(tenths / 10.0)
         cut = int(rng.integers(1, len(tenths) + 1))
         p = int(tenths[:cut].sum()) / 10.0
+        reached = np.cumsum(probs[np.argsort(-probs, kind="stable")])[cut - 1]
+        kind = "below" if reached < p else "equal" if reached == p else "above"
+        if len(cases[kind]) < wanted[kind]:
+            cases[kind].append((probs, p))
+        if all(len(cases[k]) == n for k, n in wanted.items()):
+            break
+    if not cases["below"]:
+        pytest.fail("could not draw a running sum that rounds below p")
+    for probs, p in (case for kind in wanted for case in cases[kind]):
         got = array(student.top_p(probs, p))
         assert np.allclose(got, reference.top_p(probs, p), rtol=1e-6, atol=1e-12)
 

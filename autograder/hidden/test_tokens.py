@@ -9,6 +9,8 @@ import re
 import numpy as np
 import pytest
 
+from autograder.modeldata import minilm_tokenizer
+
 # UTF-8 length classes: (lowest, highest) code point encoded with 1, 2, 3, 4 bytes.
 LENGTH_CLASSES = ((0x0, 0x7F), (0x80, 0x7FF), (0x800, 0xFFFF), (0x10000, 0x10FFFF))
 SURROGATES = (0xD800, 0xDFFF)
@@ -19,7 +21,8 @@ SKIN_TONES = tuple(range(0x1F3FB, 0x1F400))
 ZWJ, VS16 = 0x200D, 0xFE0F
 HAN = "人工智能"
 CORPUS = "corpus.zh.txt"
-WORDS_PER_CHECK = 200
+COMMON_WORDS = 3000  # MiniLM's most frequent whole words, as in the model data file
+WORDS_PER_CHECK = 40  # random words per WordPiece check: every kind of word, many times over
 
 
 # ---------------------------------------------------------------- helpers: random text
@@ -101,32 +104,44 @@ def strict_decode(data: list[int]) -> str | None:
 # ---------------------------------------------------------------- helpers: the real tokenizer
 
 
-@functools.cache
 def real_tokenizer():
     """MiniLM's WordPiece tokenizer, loaded through `tokenizers` (no torch)."""
-    from tokenizers import Tokenizer
-
-    from autograder.datagen import tokenizer_json
-
-    tok = Tokenizer.from_file(str(tokenizer_json()))
-    tok.no_padding()
-    tok.no_truncation()
-    return tok
+    return minilm_tokenizer()
 
 
 @functools.cache
 def real_vocab() -> dict[str, int]:
     """MiniLM's vocabulary, piece -> id, in id order."""
-    return dict(sorted(real_tokenizer().get_vocab().items(), key=lambda kv: kv[1]))
+    tok = real_tokenizer()
+    vocab = {tok.id_to_token(i): i for i in range(tok.get_vocab_size())}
+    assert len(vocab) == tok.get_vocab_size(), "MiniLM's vocabulary has ids without a piece"
+    return vocab
+
+
+@functools.cache
+def vocab_pieces() -> tuple[str, ...]:
+    """MiniLM's pieces in id order (computed once: sub_vocab draws distractors from it)."""
+    return tuple(real_vocab())
 
 
 @functools.cache
 def vocab_words() -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The vocabulary's whole lower-case words and its lower-case ## continuation pieces."""
-    vocab = real_vocab()
-    whole = tuple(p for p in vocab if re.fullmatch(r"[a-z]+", p))
-    suffixes = tuple(p for p in vocab if re.fullmatch(r"##[a-z]+", p))
+    letters = re.compile(r"[a-z]+")
+    pieces = vocab_pieces()
+    whole = tuple(p for p in pieces if letters.fullmatch(p))
+    suffixes = tuple(p for p in pieces if p.startswith("##") and letters.fullmatch(p, 2))
     return whole, suffixes
+
+
+@functools.cache
+def common_words() -> tuple[str, ...]:
+    """MiniLM's most frequent whole words: the first lower-case words of two letters or more.
+
+    The same list as the model data file's common_words, without loading that file.
+    """
+    whole, _ = vocab_words()
+    return tuple(w for w in whole if len(w) >= 2)[:COMMON_WORDS]
 
 
 @functools.cache
@@ -199,7 +214,7 @@ def sub_vocab(word: str, rng: np.random.Generator, extra: int = 30) -> dict[str,
     candidates = {word[i:j] for i in range(len(word)) for j in range(i + 1, len(word) + 1)}
     candidates |= {"##" + s for s in candidates}
     keep = {p for p in candidates if p in vocab}
-    pieces = list(vocab)
+    pieces = vocab_pieces()
     keep |= {pieces[int(i)] for i in rng.integers(0, len(pieces), extra)}
     return {p: vocab[p] for p in sorted(keep, key=vocab.__getitem__)}
 
@@ -518,16 +533,59 @@ def test_utf8_decode_rejects_stray_and_impossible_bytes(student, reference, rng)
             student.utf8_decode(data)
 
 
+# Byte ranges that UTF-8 treats differently: ASCII, three ranges of continuation bytes (E0, ED,
+# F0 and F4 restrict the byte after them to one of these), lead bytes, bytes never used.
+BYTE_CLASSES = (
+    (0x7F, "ascii"),
+    (0x8F, "cont80"),
+    (0x9F, "cont90"),
+    (0xBF, "contA0"),
+    (0xC1, "C0C1"),
+    (0xDF, "lead2"),
+    (0xE0, "E0"),
+    (0xEC, "lead3"),
+    (0xED, "ED"),
+    (0xEF, "lead3"),
+    (0xF0, "F0"),
+    (0xF3, "lead4"),
+    (0xF4, "F4"),
+)
+
+
+def byte_class(data: list[int], at: int) -> str:
+    """The role data[at] can play in UTF-8 (a kind of lead or continuation byte), or "end"."""
+    if at >= len(data):
+        return "end"
+    for top, name in BYTE_CLASSES:
+        if data[at] <= top:
+            return name
+    return "never"
+
+
+def decode_case(data: list[int]) -> tuple:
+    """What strict decoding makes of data: which error at which kind of bytes, or the lengths."""
+    try:
+        text = bytes(data).decode("utf-8")
+    except UnicodeDecodeError as err:
+        return (err.reason, byte_class(data, err.start), byte_class(data, err.start + 1))
+    return ("valid", max((len(c.encode("utf-8")) for c in text), default=0))
+
+
 def test_utf8_decode_agrees_with_strict_decoder_on_random_bytes(student, rng):
     """utf8_decode accepts bytes that strict UTF-8 rejects, or rejects valid ones."""
     interesting = [0x00, 0x41, 0x7F, 0x80, 0xBF, 0xC0, 0xC2, 0xDF, 0xE0, 0xED, 0xEF, 0xF0, 0xF4]
     valid = list(random_text(rng, int(rng.integers(1, 6))).encode("utf-8"))
     assert student.utf8_decode(valid) == strict_decode(valid)
+    # Random short byte strings, one for each way strict decoding treats them (the error, the
+    # kind of byte it is at and of the byte after it): 150 draws give some 70 kinds.
+    cases: dict[tuple, list[int]] = {}
     for _ in range(150):
         data = [
             int(rng.choice(interesting)) if rng.random() < 0.5 else int(rng.integers(0, 256))
             for _ in range(int(rng.integers(1, 7)))
         ]
+        cases.setdefault(decode_case(data), data)
+    for data in cases.values():
         expected = strict_decode(data)
         if expected is None:
             with pytest.raises(ValueError):
@@ -704,19 +762,23 @@ def test_bpe_decode_rejects_unknown_ids(student, reference, rng):
 # ---------------------------------------------------------------- wordpiece
 
 
-def test_wordpiece_agrees_with_minilm_full_vocabulary(student, minilm, rng):
+def test_wordpiece_agrees_with_minilm_full_vocabulary(student, rng):
     """wordpiece disagrees with the real MiniLM tokenizer, given its whole vocabulary."""
+    # Every call sends all 30,522 pieces, so a few words do it: a whole word, the two words
+    # split into the most pieces among a dozen random ones, and a word no piece covers. The
+    # checks below try many more words, each with the part of the vocabulary it could use.
     vocab = real_vocab()
-    words = [str(w) for w in rng.choice(minilm.common_words, 8, replace=False)]
-    words += split_words(rng, 12) + unknown_words(rng, 2)
-    for word in words:
+    split = sorted(split_words(rng, 12), key=lambda w: -len(real_pieces(w)))
+    longer = [w for w in common_words() if len(w) >= 5]
+    words = [pick(rng, longer), *split[:2], *unknown_words(rng, 1)]
+    for word in rng.permutation(words).tolist():
         assert list(student.wordpiece(word, vocab)) == real_pieces(word)
 
 
-def test_wordpiece_agrees_with_minilm_on_whole_words(student, minilm, rng):
+def test_wordpiece_agrees_with_minilm_on_whole_words(student, rng):
     """wordpiece splits a word that MiniLM's vocabulary holds whole."""
     whole, _ = vocab_words()
-    words = [str(w) for w in rng.choice(minilm.common_words, WORDS_PER_CHECK // 2, replace=False)]
+    words = [str(w) for w in rng.choice(common_words(), WORDS_PER_CHECK // 2, replace=False)]
     words += [str(w) for w in rng.choice(whole, WORDS_PER_CHECK // 2, replace=False)]
     for word in words:
         assert list(student.wordpiece(word, sub_vocab(word, rng))) == real_pieces(word)
@@ -730,7 +792,7 @@ def test_wordpiece_agrees_with_minilm_on_split_words(student, rng):
 
 def test_wordpiece_gives_one_unk_for_uncovered_words(student, rng):
     """wordpiece returns partial pieces, or several [UNK]s, for a word it cannot cover."""
-    for word in unknown_words(rng, 40):
+    for word in unknown_words(rng, 12):
         assert real_pieces(word) == ["[UNK]"]
         assert list(student.wordpiece(word, sub_vocab(word, rng))) == ["[UNK]"]
 

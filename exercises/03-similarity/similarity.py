@@ -59,8 +59,8 @@ def cosine_matrix(A: Sequence | np.ndarray, B: Sequence | np.ndarray) -> np.ndar
         [-1, 1], and 0.0 in every entry that involves a zero row.
 
         It must be vectorized: no Python loop over rows or pairs. The checks call it
-        with a whole vocabulary (about 3000 x 384) against hundreds of queries and a
-        wall-clock limit of 2 seconds, which a loop over pairs misses by far. Scale
+        with a whole vocabulary (about 3000 x 384) against a hundred queries and a
+        wall-clock limit of one second, which a loop over pairs misses by far. Scale
         each row to length 1 first, then one matrix product gives every cosine.
 
     Raises:

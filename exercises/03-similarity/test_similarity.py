@@ -162,10 +162,10 @@ def test_cosine_matrix_returns_a_float_array(student):
 
 
 def test_cosine_matrix_is_vectorized(student, minilm, rng):
-    """cosine_matrix handles a whole vocabulary against hundreds of queries within 2 seconds."""
+    """cosine_matrix handles a whole vocabulary against a hundred queries within a second."""
     B = minilm.matrix  # about 3000 words x 384 numbers
-    A = B[rng.choice(len(B), size=400, replace=False)]
-    got = np.asarray(student.with_timeout(2.0).cosine_matrix(A, B))
+    A = B[rng.choice(len(B), size=100, replace=False)]  # 300,000 pairs: a loop needs seconds
+    got = np.asarray(student.with_timeout(1.0).cosine_matrix(A, B))
     assert got.shape == (len(A), len(B)), f"expected shape {(len(A), len(B))}, got {got.shape}"
     for _ in range(20):
         i, j = int(rng.integers(len(A))), int(rng.integers(len(B)))
