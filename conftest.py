@@ -1,4 +1,4 @@
-"""Makes the pack's fixtures available to `pytest exercises/...` and `pytest autograder/hidden`."""
+"""Makes the pack's fixtures available to `pytest autograder/hidden` (exercises/ has its own)."""
 
 from autograder.plugin import (  # noqa: F401
     lesson,

@@ -36,7 +36,10 @@ def _parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="run the public checks on your exercises")
     check.add_argument("lesson", nargs="?", help="a lesson: slug, number or module (default: all)")
     check.add_argument(
-        "--dir", type=Path, default=None, help="your exercises folder (default: ./exercises)"
+        "--dir",
+        type=Path,
+        default=None,
+        help="your exercises folder (default: the nearest exercises/ here or above)",
     )
     check.add_argument(
         "--lang", choices=("en", "zh"), default="en", help="language of titles and hints"
@@ -152,6 +155,9 @@ def main(argv: list[str] | None = None) -> int:
         except (OSError, ValueError, AttributeError):
             pass  # stdout is not a real file (e.g. captured in tests)
         return 141  # 128 + SIGPIPE, as a shell reports it
+    except KeyboardInterrupt:  # Ctrl-C: the reports written so far stay; say where it stopped
+        print("embedlab: interrupted", file=sys.stderr)
+        return 130  # 128 + SIGINT
 
 
 if __name__ == "__main__":

@@ -26,12 +26,17 @@ from autograder.spread import available_cpus, spread
 from autograder.student import (
     MissingFunction,
     StudentCrash,
+    StudentFailure,
     StudentImportFailed,
     StudentTimeout,
     student_exception,
 )
 from autograder.uids import SandboxError
 from autograder.workspace import Workspace
+
+
+class CheckNotRun(StudentFailure):
+    """A collected check that never ran: it counts as failed, and its feedback says why."""
 
 
 @dataclass
@@ -122,7 +127,7 @@ class GradingSession:
 
     worker: Worker
     workspace: Workspace
-    seed_base: str
+    seeds: dict[str, str]  # lesson module -> the base of its hidden checks' seeds
     limits: Limits
     lessons: dict[str, Lesson]
     results: list[CheckResult] = field(default_factory=list)
@@ -136,6 +141,7 @@ class GradingSession:
     _fired: bool = False
     _handling: bool = False
     _saved_handler: object = None
+    _recorded: set[str] = field(default_factory=set)
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         """Give SIGALRM back the handler it had before the checks."""
@@ -184,6 +190,18 @@ class GradingSession:
         for item in items:
             item.repr_failure = _no_repr  # type: ignore[method-assign]
             item._repr_failure_py = _no_repr  # type: ignore[method-assign]
+        self._collected = list(items)
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        """A check file that cannot load is the grader's failure: no check of it may go missing."""
+        if report.failed and self.fatal is None:
+            self.fatal = RuntimeError(f"the checks in {report.nodeid} could not be loaded")
+
+    def record_unrun(self) -> None:
+        """Every collected check that never ran counts as failed, and says why."""
+        for item in getattr(self, "_collected", []):
+            if item.nodeid not in self._recorded:
+                self._record(item, CheckNotRun("this check did not run: grading stopped early"))
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):
@@ -255,9 +273,14 @@ class GradingSession:
         seconds = time.perf_counter() - self._started.get(item.nodeid, time.perf_counter())
         lesson = self.lessons[Path(item.path).stem.removeprefix("test_")]
         self._lesson_clock[lesson.slug] = self._lesson_clock.get(lesson.slug, 0.0) + seconds
+        exc = self._excinfo.pop(item.nodeid, None)  # its frames may hold big values: drop them
+        self._record(item, exc, seconds)
+
+    def _record(self, item: pytest.Item, exc: BaseException | None, seconds: float = 0.0) -> None:
+        lesson = self.lessons[Path(item.path).stem.removeprefix("test_")]
         hidden = Path(item.path).resolve().parent != lesson.folder.resolve()
         doc = ((getattr(item, "function", None) or (lambda: None)).__doc__ or "").strip()
-        exc = self._excinfo.pop(item.nodeid, None)  # its frames may hold big values: drop them
+        self._recorded.add(item.nodeid)
         output = ""
         if exc is not None:
             output = describe_failure(exc, hidden, doc.splitlines()[0] if doc else "", self.limits)
@@ -298,10 +321,15 @@ def check_files(lessons: Sequence[Lesson]) -> list[str]:
     return files
 
 
-def seed_base(workspace: Workspace, secret: str | None) -> str:
-    """The base of the hidden checks' seeds: the submission's content and the instructor's secret."""
+def seed_base(workspace: Workspace, secret: str | None, module: str) -> str:
+    """The base of a lesson's hidden seeds: its own module's content and the instructor's secret.
+
+    Only the lesson's own module counts: a lesson scores the same whether it is graded alone
+    or with the others, and whatever the other lessons' files hold.
+    """
     secret = secret if secret is not None else os.environ.get("EMBEDLAB_SECRET", "")
-    return hashlib.sha256(f"{secret}\0{workspace.digest}".encode()).hexdigest()
+    digest = workspace.module_digest(module)
+    return hashlib.sha256(f"{secret}\0{digest}".encode()).hexdigest()
 
 
 def run_checks(
@@ -319,12 +347,12 @@ def run_checks(
     Other isolations grade one lesson at a time: their sandboxes would share /tmp.
     """
     kind = choose_isolation(isolation)
-    seed = seed_base(workspace, secret)
+    seeds = {lesson.module: seed_base(workspace, secret, lesson.module) for lesson in lessons}
     if kind != "bwrap":  # only bwrap gives each sandbox a /tmp of its own
         jobs = 1
     jobs = available_cpus() if jobs is None else jobs
     if jobs <= 1 or len(lessons) <= 1:
-        return _run_session(workspace, lessons, limits, kind, seed), kind
+        return _run_session(workspace, lessons, limits, kind, seeds), kind
 
     parent = os.getpid()
 
@@ -335,7 +363,7 @@ def run_checks(
         worker = Worker(mine.path, limits, kind)
         try:
             yield lambda i: [
-                asdict(r) for r in _run_session(mine, [lessons[i]], limits, kind, seed, worker)
+                asdict(r) for r in _run_session(mine, [lessons[i]], limits, kind, seeds, worker)
             ]
         finally:
             worker.close()
@@ -364,7 +392,7 @@ def _run_session(
     lessons: Sequence[Lesson],
     limits: Limits,
     kind: str,
-    seed: str,
+    seeds: dict[str, str],
     worker: Worker | None = None,
 ) -> list[CheckResult]:
     """One pytest session over `lessons` with one worker (a new one unless given)."""
@@ -373,7 +401,7 @@ def _run_session(
     session = GradingSession(
         worker=worker,
         workspace=workspace,
-        seed_base=seed,
+        seeds=seeds,
         limits=limits,
         lessons={lesson.module: lesson for lesson in lessons},
     )
@@ -381,12 +409,15 @@ def _run_session(
         worker.launch()  # it boots while pytest collects; checks wait for its greeting
         # --assert=plain: a public check's feedback is its own message, and pytest never spends
         # the grader's time explaining a comparison with a huge value the student sent back
-        run_pytest(check_files(lessons), [_Named(session)], ["--assert=plain"])
+        code = run_pytest(check_files(lessons), [_Named(session)], ["--assert=plain"])
     finally:
         if own:
             worker.close()
     if session.fatal is not None:  # a sandbox that cannot start is the grader's failure
         raise session.fatal
+    if code == pytest.ExitCode.INTERRUPTED:  # Ctrl-C: stop, rather than report half a lesson
+        raise KeyboardInterrupt
+    session.record_unrun()
     return session.results
 
 

@@ -77,7 +77,8 @@ def describe_isolation(kind: str, limits: Limits | None = None) -> str:
     common = (
         f"seccomp (no sockets, ptrace, IPC or namespaces); per process {lim.memory_mb} MB of "
         f"memory, {lim.cpu_seconds} s of CPU, files up to {lim.file_size_mb} MB; "
-        f"{lim.call_timeout:g} s per call, {lim.lesson_timeout:g} s per lesson; "
+        f"{lim.call_timeout:g} s per call, {lim.import_timeout:g} s to import, "
+        f"{lim.lesson_timeout:g} s per lesson; "
         "a fresh process per check, killed with all it started"
     )
     if kind == "bwrap":
@@ -90,12 +91,12 @@ def describe_isolation(kind: str, limits: Limits | None = None) -> str:
         )
     if kind == "uid":
         return (
-            "uid: no namespaces (bubblewrap unavailable); checks run as a dedicated unprivileged "
+            "uid: no namespaces (bubblewrap not used); checks run as a dedicated unprivileged "
             "uid that cannot read the hidden checks, solutions or reports, at most "
             f"{lim.processes} processes; " + common
         )
     return (
-        "none: no namespaces and no separate uid (bubblewrap unavailable, grader not root); "
+        "none: no namespaces and no separate uid (bubblewrap not used, grader not root); "
         "the student's code can read what the grader's user can; " + common
     )
 

@@ -30,11 +30,13 @@ from autograder.isolation import (
 )
 from autograder.limits import Limits, limit_resources
 from autograder.processes import (
+    FORKED,
     ORPHANS,
     PR_SET_DUMPABLE,
     become_subreaper,
     descendants,
     prctl,
+    prune_orphans,
     reap_orphans,
     state,
     sweep_uid,
@@ -145,7 +147,7 @@ class WorkerProcess:
                         raise SandboxError(f"the sandbox's uid cannot reach {self.workspace}")
                 config.update(drop=[uid, uid], reroute=True, wipe=list(SHARED_TMP))
                 protect_paths(sensitive_paths())
-                hide_workspaces()
+                hide_workspaces(uid, self.workspace)
             else:
                 if self._scratch is None:
                     self._scratch = Path(tempfile.mkdtemp(prefix="embedlab-tmp-"))
@@ -235,12 +237,15 @@ class WorkerProcess:
                     process.wait(timeout=5.0)  # bwrap leaves once its namespace is empty
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(process.pid, signal.SIGKILL)
-            for pid in [process.pid, *family, *descendants(process.pid)]:
+            # A pid of the snapshot may have died and been reused meanwhile (another lesson's
+            # sandbox runs beside this one): only what still descends from us is killed.
+            ours = set(descendants(os.getpid(), FORKED))
+            for pid in [process.pid, *descendants(process.pid), *(p for p in family if p in ours)]:
                 with contextlib.suppress(ProcessLookupError, PermissionError):
                     os.kill(pid, signal.SIGKILL)
             process.wait()
             for _ in range(100):  # orphans left to the grader, until none is alive
-                alive = [p for p in descendants(os.getpid()) if p in ORPHANS]
+                alive = [p for p in descendants(os.getpid(), FORKED) if p in ORPHANS]
                 alive = [p for p in alive if state(p) not in ("Z", "X", "")]
                 if not alive:
                     break
@@ -252,6 +257,7 @@ class WorkerProcess:
         if self._slot is not None:
             sweep_uid(self._slot.uid)
             reap_orphans()
+        prune_orphans()
         self._pending_exit, self._init_pid = None, None
 
     def close(self) -> None:

@@ -19,11 +19,14 @@ PUBLIC_SEED = "embedlab-public"
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     """Add --student-dir: the folder whose modules the `student` fixture imports."""
-    parser.addoption(
-        "--student-dir",
-        default=None,
-        help="folder holding the student's modules (side by side or in an exercises/ tree)",
-    )
+    try:
+        parser.addoption(
+            "--student-dir",
+            default=None,
+            help="folder holding the student's modules (side by side or in an exercises/ tree)",
+        )
+    except ValueError:  # added already: the pack's conftest and the exercises' one both load
+        pass
 
 
 def lesson_of(path: Path) -> Lesson:
@@ -110,10 +113,10 @@ def reference(lesson: Lesson):
 
 
 @pytest.fixture
-def rng(request: pytest.FixtureRequest) -> np.random.Generator:
-    """Random inputs: seeded by the submission's content when grading, fixed otherwise."""
+def rng(request: pytest.FixtureRequest, lesson: Lesson) -> np.random.Generator:
+    """Random inputs: seeded by the lesson's module (and secret) when grading, fixed otherwise."""
     grading = _grading(request.config)
-    base = grading.seed_base if grading is not None else PUBLIC_SEED
+    base = grading.seeds[lesson.module] if grading is not None else PUBLIC_SEED
     return np.random.default_rng(derive_seed(base, request.node.nodeid.split("::", 1)[-1]))
 
 

@@ -71,11 +71,11 @@ def children(pid: int | None = None) -> list[int]:
     return found
 
 
-def descendants(pid: int) -> list[int]:
-    """The children of a process, their children, and so on down."""
+def descendants(pid: int, skip: set[int] | frozenset[int] = frozenset()) -> list[int]:
+    """The children of a process, their children, and so on down (leaving out `skip`'s trees)."""
     out, todo = [], [pid]
     while todo:
-        kids = children(todo.pop())
+        kids = [k for k in children(todo.pop()) if k not in skip]
         out += kids
         todo += kids
     return out
@@ -166,6 +166,8 @@ def nuke(uid: int) -> None:
 
 # --- the grader's side ------------------------------------------------------------------------
 ORPHANS: set[int] = set()  # a killed worker's processes, which may come to the grader late
+# Graders forked by spread(): never a sandbox's orphan, whatever pid a dead orphan had.
+FORKED: set[int] = set()
 _SUBREAPER: list[bool] = []
 
 
@@ -195,6 +197,8 @@ def sweep_uid(uid: int, timeout: float = 5.0) -> None:
 def reap_orphans(uid: int | None = None) -> None:
     """Reap zombie children that sandbox processes left to the grader (a child subreaper)."""
     for pid in children(os.getpid()):
+        if pid in FORKED:
+            continue
         with contextlib.suppress(OSError):
             fields = _status(pid)
             if fields.get(b"State") != [b"Z"]:
@@ -202,3 +206,8 @@ def reap_orphans(uid: int | None = None) -> None:
             if pid in ORPHANS or (uid is not None and fields.get(b"Uid") == [str(uid).encode()]):
                 os.waitpid(pid, os.WNOHANG)
                 ORPHANS.discard(pid)
+
+
+def prune_orphans() -> None:
+    """Forget orphans that are no longer our children: their pids may be reused by anyone."""
+    ORPHANS.intersection_update(set(children(os.getpid())) - FORKED)

@@ -38,12 +38,22 @@ class _Collector:
         self.outcomes.setdefault(module, []).append((nodeid.split("::")[-1], message))
 
 
-def exercises_dir(chosen: Path | None) -> Path:
-    """The student's exercises folder: --dir, else ./exercises, else the pack's own."""
+def exercises_dir(chosen: Path | None, start: Path | None = None) -> Path | None:
+    """The student's exercises folder: --dir, else the nearest exercises/ here or above.
+
+    From inside a lesson folder (exercises/03-similarity) that is its parent. None when there is
+    none: checking the pack's own stubs instead would report someone else's work.
+    """
     if chosen is not None:
         return Path(chosen)
-    here = Path.cwd() / "exercises"
-    return here if here.is_dir() else load_lessons()[0].folder.parent
+    start = Path.cwd() if start is None else start
+    slugs = {lesson.slug for lesson in load_lessons()}
+    for folder in (start, *start.parents):
+        if (folder / "exercises").is_dir():
+            return folder / "exercises"
+        if folder.name == "exercises" or any((folder / slug).is_dir() for slug in slugs):
+            return folder
+    return None
 
 
 def run_public(lessons: list[Lesson], folder: Path) -> _Collector:
@@ -61,7 +71,14 @@ def main_check(key: str | None, folder: Path | None, lang: str = "en") -> int:
     except LessonError as exc:
         print(f"embedlab check: {exc}")
         return 2
-    folder = exercises_dir(folder)
+    found = exercises_dir(folder)
+    if found is None:
+        print(
+            f"embedlab check: no exercises folder in {Path.cwd()} or above it; "
+            "run it where your exercises/ folder is, or give --dir DIR"
+        )
+        return 2
+    folder = found
     if not folder.is_dir():
         print(f"embedlab check: no exercises folder at {folder}")
         return 2

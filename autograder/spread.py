@@ -89,7 +89,14 @@ def _take_all(queue: int, session: Session) -> Iterator[tuple[int, Any]]:
             yield i, run(i)
 
 
-def _fork(queue: int, session: Session) -> tuple[int, Any]:
+def _pidfd(pid: int) -> int | None:
+    try:
+        return os.pidfd_open(pid)
+    except (AttributeError, OSError):
+        return None
+
+
+def _fork(queue: int, session: Session) -> tuple[int, int | None, Any]:
     """Fork a process that runs tasks from the queue into a private file of results."""
     out = tempfile.TemporaryFile()
     sys.stdout.flush()
@@ -101,7 +108,10 @@ def _fork(queue: int, session: Session) -> tuple[int, Any]:
             from autograder import processes
 
             processes._SUBREAPER.clear()  # the subreaper flag is not inherited: set it again
-            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            processes.ORPHANS.clear()  # the parent's, not ours
+            processes.FORKED.clear()
+            if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+                signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C: end quietly; parent reports
             for i, result in _take_all(queue, session):
                 out.write(json.dumps([i, result]).encode() + b"\n")
                 out.flush()
@@ -112,15 +122,25 @@ def _fork(queue: int, session: Session) -> tuple[int, Any]:
             with contextlib.suppress(BaseException):
                 sys.stderr.flush()
             os._exit(code)
-    return pid, out
+    from autograder.processes import FORKED
+
+    FORKED.add(pid)  # the parent's orphan reaping leaves it alone
+    return pid, _pidfd(pid), out
 
 
-def _collect(forked: list[tuple[int, Any]], budget: float) -> dict[int, Any]:
+def _collect(forked: list[tuple[int, int | None, Any]], budget: float) -> dict[int, Any]:
     """Wait for each forked process (killing it past the budget) and read its results."""
+    from autograder.processes import FORKED
+
     deadline = time.monotonic() + budget
     results: dict[int, Any] = {}
-    for pid, out in forked:
-        _wait(pid, deadline)
+    for pid, fd, out in forked:
+        try:
+            _wait(pid, fd, deadline)
+        finally:
+            FORKED.discard(pid)
+            if fd is not None:
+                os.close(fd)
         with out:
             out.seek(0)
             for line in out.read().splitlines():
@@ -130,35 +150,38 @@ def _collect(forked: list[tuple[int, Any]], budget: float) -> dict[int, Any]:
     return results
 
 
-def _wait(pid: int, deadline: float) -> None:
-    """Wait for `pid` until the deadline, then kill it and everything it started."""
-    try:
-        fd = os.pidfd_open(pid)
-    except (AttributeError, OSError):
-        fd = None
-    try:
-        while True:
-            with contextlib.suppress(ChildProcessError):
-                if os.waitpid(pid, os.WNOHANG) != (0, 0):
-                    return
-            left = deadline - time.monotonic()
-            if left <= 0:
-                break
-            if fd is not None:
-                select.select([fd], [], [], left)
-            else:
-                time.sleep(min(left, 0.01))
-    finally:
+def _wait(pid: int, fd: int | None, deadline: float) -> None:
+    """Reap `pid`, killing it and all it started once the deadline has passed.
+
+    The pidfd, opened right after the fork, names this very process even if its pid were
+    reused; the pid is ours until we reap it, so killing by pid is safe until then.
+    """
+    while True:
+        try:
+            if os.waitpid(pid, os.WNOHANG) != (0, 0):
+                return
+        except ChildProcessError:  # already reaped: nothing of ours to kill under that pid
+            return
+        left = deadline - time.monotonic()
+        if left <= 0:
+            break
         if fd is not None:
-            os.close(fd)
-    _kill_tree(pid)
+            select.select([fd], [], [], left)
+        else:
+            time.sleep(min(left, 0.01))
+    from autograder.processes import ORPHANS, descendants, reap_orphans
 
-
-def _kill_tree(pid: int) -> None:
-    from autograder.processes import descendants
-
-    for p in [pid, *descendants(pid)]:
+    family = descendants(pid)
+    ORPHANS.update(family)  # they come back to us, the subreaper, once their parent dies
+    for p in family:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.kill(p, signal.SIGKILL)
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        if fd is not None:
+            signal.pidfd_send_signal(fd, signal.SIGKILL)
+        else:
+            os.kill(pid, signal.SIGKILL)
     with contextlib.suppress(ChildProcessError):
         os.waitpid(pid, 0)
+    time.sleep(0.01)  # let the killed ones become zombies of ours, then reap them
+    reap_orphans()

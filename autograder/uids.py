@@ -106,16 +106,23 @@ def protect_paths(paths: list[Path]) -> None:
                 os.chmod(path, stat.S_IMODE(mode) & ~0o007)
 
 
-def hide_workspaces() -> None:
-    """Close other submissions' workspaces that are still open to every user.
+def hide_workspaces(uid: int | None = None, keep: Path | None = None) -> None:
+    """Close other submissions' workspaces that this sandbox's uid could still read.
 
     A worker gives its own workspace to its sandbox uid's group when it starts; a workspace
-    still group root and readable by others belongs to no running sandbox yet (or to a grader
-    that crashed), and no sandbox may read it.
+    still group root and readable by others belongs to no running sandbox yet, and one whose
+    group is `uid` (the uid slot this worker holds, so no other live worker has it) was left
+    by a grader that was killed: no sandbox may read either.
     """
+    mine = Path(keep).resolve() if keep is not None else None
     for path in Path(tempfile.gettempdir()).glob("embedlab-ws-*"):
+        if path.resolve() == mine:
+            continue
         with contextlib.suppress(OSError):
             info = path.lstat()
-            if stat.S_ISDIR(info.st_mode) and info.st_uid == 0 and info.st_gid == 0:
-                if info.st_mode & 0o007:
-                    os.chmod(path, 0o700)
+            if not stat.S_ISDIR(info.st_mode) or info.st_uid != 0:
+                continue
+            stale = uid is not None and info.st_gid == uid
+            if stale or (info.st_gid == 0 and info.st_mode & 0o007):
+                os.chown(path, 0, 0)
+                os.chmod(path, 0o700)

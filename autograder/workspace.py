@@ -34,11 +34,17 @@ class Workspace:
 
     @property
     def digest(self) -> str:
-        """A hash of the modules' content: the base of the hidden checks' seeds."""
+        """A hash of the modules' content (every lesson's)."""
         h = hashlib.sha256()
         for module in sorted(self.found):
             h.update(module.encode() + b"\0" + (self.path / f"{module}.py").read_bytes() + b"\0")
         return h.hexdigest()
+
+    def module_digest(self, module: str) -> str:
+        """A hash of one lesson's module (empty when missing): the base of its hidden seeds."""
+        path = self.path / f"{module}.py"
+        data = path.read_bytes() if module in self.found and path.is_file() else b""
+        return hashlib.sha256(module.encode() + b"\0" + data).hexdigest()
 
     def copy(self) -> Workspace:
         """The same workspace in a folder of its own (for a second sandbox, with its own uid)."""

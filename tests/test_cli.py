@@ -264,3 +264,34 @@ def test_error_report_is_valid_without_grading():
     """The minimal report is valid Gradescope JSON with score 0."""
     data = report_mod.error_results(SubmissionReport(name="n", submission="p"), "bad")
     assert data["score"] == 0.0 and data["tests"] == [] and data["extra_data"]["submission"] == "p"
+
+
+def test_check_finds_the_exercises_folder_from_inside_a_lesson(minipack, tmp_path, monkeypatch):
+    """From a copy's lesson folder, or from a folder holding exercises/, check finds the copy."""
+    copy = tmp_path / "stu" / "exercises"
+    shutil.copytree(FIXTURES / "minipack" / "exercises", copy)
+    for start in (tmp_path / "stu", copy, copy / "01-demo"):
+        assert selfcheck.exercises_dir(None, start) == copy
+    renamed = tmp_path / "work"
+    shutil.copytree(copy, renamed)
+    assert selfcheck.exercises_dir(None, renamed / "01-demo") == renamed
+
+
+def test_check_without_an_exercises_folder_says_so(minipack, tmp_path, monkeypatch, capsys):
+    """No exercises folder here or above: exit 2 and say so, never check the pack's own stubs."""
+    monkeypatch.chdir(tmp_path)
+    assert main(["check"]) == 2
+    out = capsys.readouterr().out
+    assert "no exercises folder in" in out and "--dir" in out
+    assert "checking" not in out
+
+
+def test_interrupt_stops_with_status_130(monkeypatch, capsys):
+    """Ctrl-C during grading stops the command with 130 and says so, without a traceback."""
+
+    def interrupted(args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(submissions, "main_grade", interrupted)
+    assert main(["grade", "x", "--out", "y"]) == 130
+    assert "interrupted" in capsys.readouterr().err

@@ -497,11 +497,34 @@ def test_seed_depends_on_content_and_secret(tmp_path):
     (tmp_path / "b" / "similarity.py").write_text("x = 2\n")
     spaces = [build_workspace(tmp_path / name, [SIMILARITY]) for name in ("a", "a", "b")]
     try:
-        a1, a2, b = (seed_base(ws, "k") for ws in spaces)
+        a1, a2, b = (seed_base(ws, "k", "similarity") for ws in spaces)
         assert a1 == a2 != b
-        assert seed_base(spaces[0], "k") != seed_base(spaces[0], "other")
+        assert seed_base(spaces[0], "k", "similarity") != seed_base(
+            spaces[0], "other", "similarity"
+        )
         assert derive_seed(a1, "test_x") != derive_seed(a1, "test_y")
         assert derive_seed(a1, "test_x") == derive_seed(a2, "test_x")
+    finally:
+        for ws in spaces:
+            ws.cleanup()
+
+
+def test_a_lessons_seed_ignores_the_other_lessons_files(tmp_path):
+    """Changing or adding another lesson's module leaves a lesson's hidden inputs as they were."""
+    tokens, embedding = find_lesson("01-tokens"), find_lesson("02-embedding")
+    lessons = [tokens, SIMILARITY, embedding]
+    for name, extra in (("a", "x = 1\n"), ("b", "x = 2  # typo fixed\n")):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "similarity.py").write_text("def f():\n    return 1\n")
+        (tmp_path / name / "tokens.py").write_text(extra)
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "similarity.py").write_text("def f():\n    return 1\n")
+    spaces = [build_workspace(tmp_path / name, lessons) for name in ("a", "b", "c")]
+    try:
+        same = {seed_base(ws, "k", "similarity") for ws in spaces}
+        assert len(same) == 1, "another lesson's file changed this lesson's seed"
+        assert seed_base(spaces[0], "k", "tokens") != seed_base(spaces[1], "k", "tokens")
+        assert seed_base(spaces[0], "k", "embedding") == seed_base(spaces[2], "k", "embedding")
     finally:
         for ws in spaces:
             ws.cleanup()
@@ -641,3 +664,75 @@ def test_bare_public_assert_gets_a_plain_message():
     text = describe_failure(AssertionError(), False, "", Limits())
     assert text == "Your function's result is not the expected one."
     assert describe_failure(AssertionError("got 0.5"), False, "", Limits()) == "got 0.5"
+
+
+def test_checks_that_never_ran_count_as_failed(tmp_path, monkeypatch):
+    """If a pytest session stops early, every check it did not run is recorded as failed."""
+    import autograder.grading as grading
+
+    real = grading.run_pytest
+
+    class StopAfterFirst:
+        def pytest_runtest_teardown(self, item):
+            item.session.shouldfail = "stopped by the test"
+
+    monkeypatch.setattr(
+        grading,
+        "run_pytest",
+        lambda files, plugins, extra: real(files, [*plugins, StopAfterFirst()], extra),
+    )
+    (tmp_path / "similarity.py").write_text(SIMILARITY.solution.read_text())
+    ws = build_workspace(tmp_path, [SIMILARITY])
+    try:
+        results, _ = run_checks(ws, [SIMILARITY], Limits())
+    finally:
+        ws.cleanup()
+    ran, unrun = results[0], results[1:]
+    assert ran.passed
+    assert len(unrun) > 20, "the lesson's other checks are missing from the results"
+    assert not any(r.passed for r in unrun)
+    assert all("did not run" in r.output for r in unrun)
+
+
+def test_a_check_file_that_cannot_load_fails_the_grading(tmp_path, monkeypatch):
+    """A check file that does not import is the grader's failure, never silently fewer checks."""
+    import autograder.grading as grading
+
+    broken = tmp_path / "hidden" / "test_similarity.py"
+    broken.parent.mkdir()
+    broken.write_text("def test_x(student:\n")
+    monkeypatch.setattr(grading, "check_files", lambda lessons: [str(broken)])
+    (tmp_path / "similarity.py").write_text(SIMILARITY.solution.read_text())
+    ws = build_workspace(tmp_path, [SIMILARITY])
+    try:
+        with pytest.raises(RuntimeError, match="could not be loaded"):
+            run_checks(ws, [SIMILARITY], Limits())
+    finally:
+        ws.cleanup()
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="the uid fallback needs root")
+def test_a_killed_graders_workspace_is_closed_to_the_next_sandbox_of_its_uid():
+    """A workspace left readable by a uid slot's group is closed when that slot is used again."""
+    limits = Limits(sandbox_uid=63500)
+    stale = Path(tempfile.mkdtemp(prefix="embedlab-ws-"))
+    (stale / "similarity.py").write_text("ANSWER = 'a classmate wrote this'\n")
+    ws = Path(tempfile.mkdtemp(prefix="embedlab-ws-"))  # the sandbox's uid must reach it
+    (ws / "tiny.py").write_text("def f():\n    return 1\n")
+    worker = Worker(ws, limits, "uid")
+    try:
+        worker.start()
+        uid = worker._slot.uid
+        os.chown(stale, 0, uid)  # as a grader killed while it held this slot left it
+        os.chmod(stale, 0o750)
+        worker.close()
+        worker = Worker(ws, limits, "uid")
+        worker.start()
+        assert worker._slot.uid == uid, "the test expects the same slot again"
+        info = stale.stat()
+        assert (info.st_gid, info.st_mode & 0o777) == (0, 0o700)
+        assert ws.stat().st_gid == uid, "its own workspace must stay open to it"
+    finally:
+        worker.close()
+        shutil.rmtree(stale, ignore_errors=True)
+        shutil.rmtree(ws, ignore_errors=True)

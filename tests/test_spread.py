@@ -141,3 +141,25 @@ def test_lessons_graded_in_parallel_match_one_at_a_time(tmp_path):
     assert slugs == sorted(slugs), "results are not in lesson order"
     assert {row[0] for row in two if row[3]} == {"02-embedding", "03-similarity"}
     assert not any(row[3] for row in two if row[0] == "05-association")
+
+
+def test_orphan_reaping_leaves_forked_graders_alone():
+    """A forked grader whose pid was once a sandbox orphan's is never reaped as an orphan."""
+    from autograder.processes import FORKED, ORPHANS, prune_orphans, reap_orphans, state
+
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the forked stand-in for a grader
+        os._exit(0)
+    FORKED.add(pid)
+    ORPHANS.add(pid)  # a stale entry: a dead orphan had this pid once
+    try:
+        while state(pid) != "Z":
+            time.sleep(0.001)
+        reap_orphans()
+        assert os.waitpid(pid, 0)[0] == pid, "the forked grader was reaped as an orphan"
+    finally:
+        FORKED.discard(pid)
+        ORPHANS.discard(pid)
+    ORPHANS.add(4_000_000)  # no such process: a stale entry is forgotten
+    prune_orphans()
+    assert 4_000_000 not in ORPHANS
