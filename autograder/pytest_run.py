@@ -13,6 +13,13 @@ from autograder.lessons import pack_root
 
 # An empty ini file: no project's pytest settings leak into a grading run.
 EMPTY_INI = Path(__file__).resolve().parent / "grading.ini"
+# Built-in plugins no check uses (log capture, junit, doctest, tmp_path, monkeypatch, ...):
+# their per-check hooks cost about as much as pytest's own work for a check.
+UNUSED_PLUGINS = (
+    "logging", "unraisableexception", "threadexception", "junitxml", "pastebin", "doctest",
+    "faulthandler", "stepwise", "setuponly", "setupplan", "legacypath", "tmpdir",
+    "monkeypatch", "recwarn",
+)  # fmt: skip
 
 
 class _SilentTerminal:
@@ -46,6 +53,7 @@ def run_pytest(files: Sequence[str], plugins: Sequence[object], extra: Sequence[
         "--import-mode=importlib",
         "--rootdir", str(pack_root()),
         "-c", str(EMPTY_INI),
+        *(arg for name in UNUSED_PLUGINS for arg in ("-p", f"no:{name}")),
         *extra,
     ]  # fmt: skip
     saved = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
