@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import shutil
 import tempfile
@@ -158,6 +159,21 @@ def _source_root(submission: Path, scratch: Path) -> Path:
     )
 
 
+def _naming_hints(root: Path, lessons: Sequence[Lesson]) -> list[str]:
+    """For a submission where no lesson module was found: which files it had, and what to call them."""
+    modules = [lesson.module for lesson in lessons]
+    files = sorted(p for p in root.rglob("*") if p.suffix in (".py", ".ipynb") and p.is_file())
+    hints = []
+    for file in files[:5]:
+        close = difflib.get_close_matches(file.stem.lower(), modules, n=1, cutoff=0.4)
+        better = f"; did you mean {close[0]}{file.suffix}?" if close else ""
+        hints.append(
+            f"{file.relative_to(root)} is not named after a lesson's module "
+            f"({', '.join(m + '.py' for m in modules)}){better}"
+        )
+    return hints
+
+
 def build_workspace(
     submission: Path, lessons: Sequence[Lesson], name: str | None = None
 ) -> Workspace:
@@ -192,6 +208,8 @@ def build_workspace(
                 text = chosen.read_bytes().decode("utf-8", errors="replace")
             (path / f"{lesson.module}.py").write_text(text, encoding="utf-8")
             ws.found[lesson.module] = str(chosen.relative_to(root))
+        if not ws.found:
+            ws.notes += _naming_hints(root, lessons)
     except SubmissionError:
         ws.cleanup()
         raise

@@ -152,3 +152,23 @@ def test_zip_that_cannot_be_unpacked_is_a_submission_error(tmp_path, lessons):
     archive.write_bytes(bytes(data))
     with pytest.raises(SubmissionError, match="odd.zip cannot be unpacked"):
         build_workspace(archive, lessons)
+
+
+def test_a_misnamed_module_gets_a_note_naming_the_right_name(tmp_path):
+    """A lone similarity_bad.py: the report says it is not a lesson module and what to call it."""
+    lessons = load_lessons()
+    (tmp_path / "similarity_bad.py").write_text("def cosine_similarity(a, b):\n    return 1.0\n")
+    ws = build_workspace(tmp_path / "similarity_bad.py", lessons)
+    try:
+        assert ws.found == {}
+        assert len(ws.notes) == 1
+        assert ws.notes[0].startswith("similarity_bad.py is not named after a lesson's module")
+        assert ws.notes[0].endswith("did you mean similarity.py?")
+    finally:
+        ws.cleanup()
+    (tmp_path / "tokens.py").write_text("x = 1\n")
+    ws = build_workspace(tmp_path, lessons)  # one lesson found: no hints about other files
+    try:
+        assert ws.notes == []
+    finally:
+        ws.cleanup()
