@@ -149,6 +149,10 @@ def score_table(reports: Sequence[SubmissionReport], lessons: Sequence[Lesson]) 
         f"(out of {max_total:g}; each lesson {', '.join(f'{ls.points:g}' for ls in lessons)})"
     )
     for rep in reports:
+        given = Path(rep.submission)
+        if rep.name not in (given.stem, given.name):  # a cleaned or de-duplicated name
+            out.append(f"{rep.name}: {rep.submission}")
+    for rep in reports:
         if rep.error:
             first = rep.error.splitlines()[0] if rep.error.strip() else rep.error
             out.append(f"error: {rep.name}: {first}")

@@ -295,3 +295,14 @@ def test_interrupt_stops_with_status_130(monkeypatch, capsys):
     monkeypatch.setattr(submissions, "main_grade", interrupted)
     assert main(["grade", "x", "--out", "y"]) == 130
     assert "interrupted" in capsys.readouterr().err
+
+
+def test_score_table_shows_the_path_behind_a_changed_name(minipack):
+    """A name the grader cleaned or de-duplicated is listed with the path it stands for."""
+    from autograder.lessons import load_lessons
+
+    kept = SubmissionReport(name="similarity", submission="a/similarity.py")
+    renamed = SubmissionReport(name="similarity-611d8e02", submission="b/similarity.py")
+    table = report_mod.score_table([kept, renamed], load_lessons())
+    assert "similarity-611d8e02: b/similarity.py" in table
+    assert "similarity: a/similarity.py" not in table
