@@ -44,8 +44,11 @@ def spread(order: Sequence[int], jobs: int, session: Session, budget: float) -> 
     share is done; past it the process is killed and its unfinished tasks run in the parent.
     """
     tasks = list(order)
-    if len(tasks) > MAX_TASKS:
-        raise ValueError(f"at most {MAX_TASKS} tasks can be spread, not {len(tasks)}")
+    if len(tasks) > MAX_TASKS or any(not 0 <= i < MAX_TASKS for i in tasks):
+        raise ValueError(
+            f"at most {MAX_TASKS} tasks can be spread, numbered 0 to {MAX_TASKS - 1}: got "
+            f"{len(tasks)} tasks, numbered {min(tasks)} to {max(tasks)}"
+        )
     jobs = max(1, min(jobs, len(tasks)))
     if jobs == 1:
         with session() as run:

@@ -12,7 +12,7 @@ import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
-from autograder.grading import run_checks
+from autograder.checkrun import run_checks
 from autograder.isolation import choose_isolation, describe_isolation
 from autograder.lessons import Lesson, find_lesson, load_lessons
 from autograder.limits import Limits

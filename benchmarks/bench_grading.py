@@ -50,7 +50,7 @@ def grade(mode: str, subs: list[Path], out: Path) -> int:
     if mode == "direct":
         import pytest
 
-        from autograder.grading import check_files
+        from autograder.checkrun import check_files
         from autograder.lessons import load_lessons
 
         class Count:

@@ -8,7 +8,8 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from autograder.grading import CheckResult, run_checks
+from autograder.checkrun import run_checks
+from autograder.grading import CheckResult
 from autograder.lessons import Lesson, load_lessons
 from autograder.limits import Limits
 from autograder.workspace import build_workspace

@@ -16,9 +16,10 @@ from pathlib import Path
 import pytest
 
 from autograder import processes
+from autograder.checkrun import run_checks, seed_base
 from autograder.cli import main
 from autograder.feedback import describe_failure
-from autograder.grading import SandboxStudent, run_checks, seed_base
+from autograder.grading import SandboxStudent
 from autograder.isolation import bwrap_path, choose_isolation, describe_isolation, worker_env
 from autograder.lessons import find_lesson, pack_root
 from autograder.limits import Limits
@@ -668,16 +669,16 @@ def test_bare_public_assert_gets_a_plain_message():
 
 def test_checks_that_never_ran_count_as_failed(tmp_path, monkeypatch):
     """If a pytest session stops early, every check it did not run is recorded as failed."""
-    import autograder.grading as grading
+    import autograder.checkrun as checkrun
 
-    real = grading.run_pytest
+    real = checkrun.run_pytest
 
     class StopAfterFirst:
         def pytest_runtest_teardown(self, item):
             item.session.shouldfail = "stopped by the test"
 
     monkeypatch.setattr(
-        grading,
+        checkrun,
         "run_pytest",
         lambda files, plugins, extra: real(files, [*plugins, StopAfterFirst()], extra),
     )
@@ -696,12 +697,12 @@ def test_checks_that_never_ran_count_as_failed(tmp_path, monkeypatch):
 
 def test_a_check_file_that_cannot_load_fails_the_grading(tmp_path, monkeypatch):
     """A check file that does not import is the grader's failure, never silently fewer checks."""
-    import autograder.grading as grading
+    import autograder.checkrun as checkrun
 
     broken = tmp_path / "hidden" / "test_similarity.py"
     broken.parent.mkdir()
     broken.write_text("def test_x(student:\n")
-    monkeypatch.setattr(grading, "check_files", lambda lessons: [str(broken)])
+    monkeypatch.setattr(checkrun, "check_files", lambda lessons: [str(broken)])
     (tmp_path / "similarity.py").write_text(SIMILARITY.solution.read_text())
     ws = build_workspace(tmp_path, [SIMILARITY])
     try:

@@ -107,11 +107,13 @@ def test_too_many_tasks_are_refused():
     """The queue holds one byte per task: more than MAX_TASKS is an error that says so."""
     with pytest.raises(ValueError, match="at most 256 tasks"):
         spread(list(range(MAX_TASKS + 1)), 2, recording_session(), budget=1.0)
+    with pytest.raises(ValueError, match="numbered 0 to 255: got 1 tasks, numbered 300 to 300"):
+        spread([300], 2, recording_session(), budget=1.0)
 
 
 def test_lessons_graded_in_parallel_match_one_at_a_time(tmp_path):
     """jobs=2 gives the very results of jobs=1, in lesson order, on a real mixed submission."""
-    from autograder.grading import run_checks
+    from autograder.checkrun import run_checks
     from autograder.isolation import choose_isolation
     from autograder.lessons import find_lesson, pack_root
     from autograder.limits import Limits

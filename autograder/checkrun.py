@@ -1,0 +1,142 @@
+"""Run every check of a submission's lessons: one pytest session per sandboxed worker, lessons
+spread over the CPUs, results back in lesson order."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+from collections.abc import Sequence
+from dataclasses import asdict
+
+import pytest
+
+from autograder.grading import CheckResult, GradingSession
+from autograder.isolation import choose_isolation
+from autograder.lessons import Lesson
+from autograder.limits import Limits
+from autograder.modeldata import load_model_data
+from autograder.plugin import GRADING_PLUGIN
+from autograder.pytest_run import run_pytest
+from autograder.sandbox import Worker
+from autograder.spread import available_cpus, spread
+from autograder.workspace import Workspace
+
+
+def check_files(lessons: Sequence[Lesson]) -> list[str]:
+    """Every lesson's public then hidden check files, in lesson order."""
+    files = []
+    for lesson in lessons:
+        files += [str(p) for p in (lesson.public_tests, lesson.hidden_tests) if p.is_file()]
+    return files
+
+
+def seed_base(workspace: Workspace, secret: str | None, module: str) -> str:
+    """The base of a lesson's hidden seeds: its own module's content and the instructor's secret.
+
+    Only the lesson's own module counts: a lesson scores the same whether it is graded alone
+    or with the others, and whatever the other lessons' files hold.
+    """
+    secret = secret if secret is not None else os.environ.get("EMBEDLAB_SECRET", "")
+    digest = workspace.module_digest(module)
+    return hashlib.sha256(f"{secret}\0{digest}".encode()).hexdigest()
+
+
+def run_checks(
+    workspace: Workspace,
+    lessons: Sequence[Lesson],
+    limits: Limits,
+    isolation: str = "auto",
+    secret: str | None = None,
+    jobs: int | None = None,
+) -> tuple[list[CheckResult], str]:
+    """Run every check of `lessons` against the workspace; returns the results and the isolation.
+
+    With `jobs` > 1 (default: the CPUs available) the lessons are spread over forked copies
+    of the grader, each with a bwrap sandbox of its own; results come back in lesson order.
+    Other isolations grade one lesson at a time: their sandboxes would share /tmp.
+    """
+    kind = choose_isolation(isolation)
+    seeds = {lesson.module: seed_base(workspace, secret, lesson.module) for lesson in lessons}
+    if kind != "bwrap":  # only bwrap gives each sandbox a /tmp of its own
+        jobs = 1
+    jobs = available_cpus() if jobs is None else jobs
+    if jobs <= 1 or len(lessons) <= 1:
+        return _run_session(workspace, lessons, limits, kind, seeds), kind
+
+    parent = os.getpid()
+
+    @contextlib.contextmanager
+    def session():
+        # Each sandbox has a uid of its own, which owns its workspace: a forked grader copies it.
+        mine = workspace if os.getpid() == parent else workspace.copy()
+        worker = Worker(mine.path, limits, kind)
+        try:
+            yield lambda i: [
+                asdict(r) for r in _run_session(mine, [lessons[i]], limits, kind, seeds, worker)
+            ]
+        finally:
+            worker.close()
+            if mine is not workspace:
+                mine.cleanup()
+
+    with contextlib.suppress(Exception):  # loaded once, shared by the forks; checks report errors
+        load_model_data()
+    order = sorted(range(len(lessons)), key=lambda i: -_weight(lessons[i]))
+    budget = limits.lesson_timeout * len(lessons) + 30.0
+    done = spread(order, jobs, session, budget)
+    return [CheckResult(**r) for i in range(len(lessons)) for r in done[i]], kind
+
+
+def _weight(lesson: Lesson) -> int:
+    """A lesson's rough cost, to hand out the biggest first: its number of check functions."""
+    return sum(
+        p.read_text(encoding="utf-8").count("\ndef test_")
+        for p in (lesson.public_tests, lesson.hidden_tests)
+        if p.is_file()
+    )
+
+
+def _run_session(
+    workspace: Workspace,
+    lessons: Sequence[Lesson],
+    limits: Limits,
+    kind: str,
+    seeds: dict[str, str],
+    worker: Worker | None = None,
+) -> list[CheckResult]:
+    """One pytest session over `lessons` with one worker (a new one unless given)."""
+    own = worker is None
+    worker = Worker(workspace.path, limits, kind) if worker is None else worker
+    session = GradingSession(
+        worker=worker,
+        workspace=workspace,
+        seeds=seeds,
+        limits=limits,
+        lessons={lesson.module: lesson for lesson in lessons},
+    )
+    try:
+        worker.launch()  # it boots while pytest collects; checks wait for its greeting
+        # --assert=plain: a public check's feedback is its own message, and pytest never spends
+        # the grader's time explaining a comparison with a huge value the student sent back
+        code = run_pytest(check_files(lessons), [_Named(session)], ["--assert=plain"])
+    finally:
+        if own:
+            worker.close()
+    if session.fatal is not None:  # a sandbox that cannot start is the grader's failure
+        raise session.fatal
+    if code == pytest.ExitCode.INTERRUPTED:  # Ctrl-C: stop, rather than report half a lesson
+        raise KeyboardInterrupt
+    session.record_unrun()
+    return session.results
+
+
+class _Named:
+    """Registers the session under the name the plugin's fixtures look for."""
+
+    def __init__(self, session: GradingSession):
+        self.session = session
+
+    def pytest_configure(self, config: pytest.Config) -> None:
+        """Register the session as the grading plugin."""
+        config.pluginmanager.register(self.session, GRADING_PLUGIN)
