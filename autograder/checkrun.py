@@ -4,10 +4,12 @@ spread over the CPUs, results back in lesson order."""
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import os
 from collections.abc import Sequence
 from dataclasses import asdict
+from pathlib import Path
 
 import pytest
 
@@ -90,11 +92,13 @@ def run_checks(
 
 def _weight(lesson: Lesson) -> int:
     """A lesson's rough cost, to hand out the biggest first: its number of check functions."""
-    return sum(
-        p.read_text(encoding="utf-8").count("\ndef test_")
-        for p in (lesson.public_tests, lesson.hidden_tests)
-        if p.is_file()
-    )
+    return sum(_count_checks(p) for p in (lesson.public_tests, lesson.hidden_tests))
+
+
+@functools.cache
+def _count_checks(path: Path) -> int:
+    # Read once per process: a batch grades many submissions with the same check files.
+    return path.read_text(encoding="utf-8").count("\ndef test_") if path.is_file() else 0
 
 
 def _run_session(

@@ -41,8 +41,8 @@ def tokenizer_json() -> Path:
 
 def common_english(vocab: Sequence[str], n: int = COMMON_WORDS) -> list[str]:
     """The first n whole lower-case words of a frequency-ordered WordPiece vocabulary."""
-    words = [t for t in vocab if re.fullmatch(r"[a-z]{2,}", t)]
-    return words[:n]
+    word = re.compile(r"[a-z]{2,}")
+    return [t for t in vocab if word.fullmatch(t)][:n]
 
 
 def _unique(items: Iterable[str]) -> list[str]:

@@ -134,6 +134,7 @@ class GradingSession:
     _handling: bool = False
     _saved_handler: object = None
     _recorded: set[str] = field(default_factory=set)
+    _collected: list[pytest.Item] = field(default_factory=list)
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         """Give SIGALRM back the handler it had before the checks."""
@@ -191,7 +192,7 @@ class GradingSession:
 
     def record_unrun(self) -> None:
         """Every collected check that never ran counts as failed, and says why."""
-        for item in getattr(self, "_collected", []):
+        for item in self._collected:
             if item.nodeid not in self._recorded:
                 self._record(item, CheckNotRun("this check did not run: grading stopped early"))
 

@@ -22,6 +22,8 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
+from autograder import processes
+
 # A session: entered once per process, it yields the function that runs one task (by index)
 # and returns a JSON-able result; leaving it frees what the process held (e.g. its sandbox).
 Session = Callable[[], AbstractContextManager[Callable[[int], Any]]]
@@ -108,8 +110,6 @@ def _fork(queue: int, session: Session) -> tuple[int, int | None, Any]:
     if pid == 0:  # pragma: no cover - measured through the parent's results
         code = 0
         try:
-            from autograder import processes
-
             processes._SUBREAPER.clear()  # the subreaper flag is not inherited: set it again
             processes.ORPHANS.clear()  # the parent's, not ours
             processes.FORKED.clear()
@@ -125,23 +125,19 @@ def _fork(queue: int, session: Session) -> tuple[int, int | None, Any]:
             with contextlib.suppress(BaseException):
                 sys.stderr.flush()
             os._exit(code)
-    from autograder.processes import FORKED
-
-    FORKED.add(pid)  # the parent's orphan reaping leaves it alone
+    processes.FORKED.add(pid)  # the parent's orphan reaping leaves it alone
     return pid, _pidfd(pid), out
 
 
 def _collect(forked: list[tuple[int, int | None, Any]], budget: float) -> dict[int, Any]:
     """Wait for each forked process (killing it past the budget) and read its results."""
-    from autograder.processes import FORKED
-
     deadline = time.monotonic() + budget
     results: dict[int, Any] = {}
     for pid, fd, out in forked:
         try:
             _wait(pid, fd, deadline)
         finally:
-            FORKED.discard(pid)
+            processes.FORKED.discard(pid)
             if fd is not None:
                 os.close(fd)
         with out:
@@ -172,10 +168,8 @@ def _wait(pid: int, fd: int | None, deadline: float) -> None:
             select.select([fd], [], [], left)
         else:
             time.sleep(min(left, 0.01))
-    from autograder.processes import ORPHANS, descendants, reap_orphans
-
-    family = descendants(pid)
-    ORPHANS.update(family)  # they come back to us, the subreaper, once their parent dies
+    family = processes.descendants(pid)
+    processes.ORPHANS.update(family)  # they come back to us, the subreaper, once their parent dies
     for p in family:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.kill(p, signal.SIGKILL)
@@ -187,4 +181,4 @@ def _wait(pid: int, fd: int | None, deadline: float) -> None:
     with contextlib.suppress(ChildProcessError):
         os.waitpid(pid, 0)
     time.sleep(0.01)  # let the killed ones become zombies of ours, then reap them
-    reap_orphans()
+    processes.reap_orphans()

@@ -36,10 +36,8 @@ class Workspace:
     @property
     def digest(self) -> str:
         """A hash of the modules' content (every lesson's)."""
-        h = hashlib.sha256()
-        for module in sorted(self.found):
-            h.update(module.encode() + b"\0" + (self.path / f"{module}.py").read_bytes() + b"\0")
-        return h.hexdigest()
+        parts = "".join(self.module_digest(module) for module in sorted(self.found))
+        return hashlib.sha256(parts.encode()).hexdigest()
 
     def module_digest(self, module: str) -> str:
         """A hash of one lesson's module (empty when missing): the base of its hidden seeds."""

@@ -9,6 +9,7 @@ import re
 import numpy as np
 import pytest
 
+from autograder.datagen import common_english
 from autograder.modeldata import minilm_tokenizer
 
 # UTF-8 length classes: (lowest, highest) code point encoded with 1, 2, 3, 4 bytes.
@@ -21,7 +22,6 @@ SKIN_TONES = tuple(range(0x1F3FB, 0x1F400))
 ZWJ, VS16 = 0x200D, 0xFE0F
 HAN = "人工智能"
 CORPUS = "corpus.zh.txt"
-COMMON_WORDS = 3000  # MiniLM's most frequent whole words, as in the model data file
 WORDS_PER_CHECK = 40  # random words per WordPiece check: every kind of word, many times over
 
 
@@ -104,15 +104,10 @@ def strict_decode(data: list[int]) -> str | None:
 # ---------------------------------------------------------------- helpers: the real tokenizer
 
 
-def real_tokenizer():
-    """MiniLM's WordPiece tokenizer, loaded through `tokenizers` (no torch)."""
-    return minilm_tokenizer()
-
-
 @functools.cache
 def real_vocab() -> dict[str, int]:
     """MiniLM's vocabulary, piece -> id, in id order."""
-    tok = real_tokenizer()
+    tok = minilm_tokenizer()
     vocab = {tok.id_to_token(i): i for i in range(tok.get_vocab_size())}
     assert len(vocab) == tok.get_vocab_size(), "MiniLM's vocabulary has ids without a piece"
     return vocab
@@ -136,18 +131,14 @@ def vocab_words() -> tuple[tuple[str, ...], tuple[str, ...]]:
 
 @functools.cache
 def common_words() -> tuple[str, ...]:
-    """MiniLM's most frequent whole words: the first lower-case words of two letters or more.
-
-    The same list as the model data file's common_words, without loading that file.
-    """
-    whole, _ = vocab_words()
-    return tuple(w for w in whole if len(w) >= 2)[:COMMON_WORDS]
+    """MiniLM's most frequent whole words: the data file's common words, without loading it."""
+    return tuple(common_english(vocab_pieces()))
 
 
 @functools.cache
 def unknown_letters() -> str:
     """Letters MiniLM keeps inside a word but has no piece for (neither X nor ##X)."""
-    tok, vocab = real_tokenizer(), real_vocab()
+    tok, vocab = minilm_tokenizer(), real_vocab()
     found = []
     for cp in range(0x100, 0x250):
         ch = chr(cp)
@@ -160,7 +151,7 @@ def unknown_letters() -> str:
 
 def kept_whole(word: str) -> bool:
     """Whether MiniLM's normalizer leaves `word` unchanged and its pre-tokenizer keeps it whole."""
-    tok = real_tokenizer()
+    tok = minilm_tokenizer()
     if tok.normalizer.normalize_str(word) != word:
         return False
     return [piece for piece, _ in tok.pre_tokenizer.pre_tokenize_str(word)] == [word]
@@ -168,7 +159,7 @@ def kept_whole(word: str) -> bool:
 
 def real_pieces(word: str) -> list[str]:
     """How the real MiniLM tokenizer splits one word."""
-    return real_tokenizer().encode(word, add_special_tokens=False).tokens
+    return minilm_tokenizer().encode(word, add_special_tokens=False).tokens
 
 
 def pick(rng: np.random.Generator, items):

@@ -74,13 +74,9 @@ def _show_bytes(values) -> str:
     return _hex(values) if isinstance(values, list | tuple | bytes) else repr(values)
 
 
-def _real_tokenizer():
-    return minilm_tokenizer()
-
-
 @functools.cache
 def _real_vocab() -> dict[str, int]:
-    return _real_tokenizer().get_vocab()
+    return minilm_tokenizer().get_vocab()
 
 
 def test_code_points_of_chinese_accents_and_emoji(student):
@@ -579,7 +575,7 @@ def test_wordpiece_uncovered_word_is_one_unk(student):
 
 def test_wordpiece_agrees_with_minilm(student):
     """wordpiece with MiniLM's own vocabulary splits words as the real tokenizer does."""
-    tok = _real_tokenizer()
+    tok = minilm_tokenizer()
     vocab = dict(_real_vocab())  # a copy: the cached one stays as the tokenizer has it
     # A whole word, words of two and four pieces, and one that the pieces cannot cover.
     words = ["hello", "tokenization", "hippopotamus", "\u0133ssel"]
