@@ -16,6 +16,21 @@ PR_SET_DUMPABLE = 4
 PR_SET_CHILD_SUBREAPER = 36
 
 libc = ctypes.CDLL(None, use_errno=True)
+_libc_gil = ctypes.PyDLL(None, use_errno=True)  # calls that keep the GIL held: fork below
+
+
+def bare_fork() -> int:
+    """fork(2) without CPython's at-fork work, for the worker's single-threaded root only.
+
+    os.fork() reinitialises threads, locks and the random module in the child and runs every
+    registered at-fork hook; in a forked interpreter each page that work writes to is copied,
+    which costs a check about 200 page faults. The root runs no other thread and holds no
+    lock across the call, so the child needs none of it; the GIL stays held throughout.
+    """
+    pid = _libc_gil.fork()
+    if pid < 0:
+        raise OSError(ctypes.get_errno(), os.strerror(ctypes.get_errno()))
+    return pid
 
 
 def prctl(option: int, arg: int = 0) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import linecache
 import os
 import select
 import signal
@@ -10,7 +11,7 @@ import socket
 import channel
 from child import Check
 from codec import ChannelError
-from processes import children, nuke, reap_all
+from processes import bare_fork, children, nuke, reap_all
 from seccomp import seccomp_program
 
 PROBE_SECONDS = 5.0  # compiling one module; far more than any real lesson module needs
@@ -20,6 +21,16 @@ def _status(status: int) -> dict:
     if os.WIFSIGNALED(status):
         return {"signal": os.WTERMSIG(status)}
     return {"code": os.waitstatus_to_exitcode(status)}
+
+
+def _keep_lines(path: str, source: bytes) -> None:
+    """Put the module's lines in linecache, so a traceback in a check does not read the file."""
+    try:
+        lines = source.decode("utf-8").splitlines(keepends=True)
+        info = os.stat(path)
+    except (UnicodeDecodeError, OSError):
+        return
+    linecache.cache[path] = (info.st_size, info.st_mtime, lines, path)
 
 
 class Spare:
@@ -85,14 +96,16 @@ class Root:
                 path = os.path.join(self.config["dir"], module + ".py")
                 try:
                     with open(path, "rb") as f:
-                        self.codes[module] = compile(f.read(), path, "exec", dont_inherit=True)
+                        source = f.read()
+                    self.codes[module] = compile(source, path, "exec", dont_inherit=True)
+                    _keep_lines(path, source)
                 except Exception:  # noqa: BLE001 - the check's import reports it
                     self.codes[module] = None
         return self.codes[module]
 
     def _probe(self, module: str) -> bool:
         """Whether a locked-down child compiles `module` and exits cleanly within the limit."""
-        pid = os.fork()
+        pid = bare_fork()
         if pid == 0:
             code = 1
             try:
@@ -124,7 +137,7 @@ class Root:
     def fork_spare(self, module: str | None = None) -> Spare:
         """Fork a child that locks itself down and waits for orders, having parsed `module`."""
         read, write = os.pipe()
-        pid = os.fork()
+        pid = bare_fork()
         if pid == 0:
             os.close(write)
             keep = {self.data.fileno(), read, *self.config.get("path_fds", {}).values()}

@@ -125,6 +125,10 @@ def main(argv: list[str] | None = None) -> None:
     signal.signal(signal.SIGPIPE, signal.SIG_IGN)
     import gc
 
+    from child import rehearse
+
+    rehearse()
+    gc.collect()
     gc.freeze()  # the children's collections then leave the root's objects (and pages) alone
     Root(config, ctl, data).serve()
 
