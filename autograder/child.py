@@ -80,7 +80,7 @@ def rehearse(rounds: int = 10) -> None:
     ours, theirs = socket.socketpair()
     try:
         for _ in range(rounds):
-            ours.sendall(channel.pack(sample))
+            channel.send_frame(ours, channel.pack_parts(sample)[0])
             channel.receive(theirs)
             out = CappedText(10)
             out.write("rehearsal output, longer than its cap")
@@ -191,9 +191,9 @@ class Check:
 
     def _send(self, reply: dict) -> None:
         try:
-            frame = channel.pack(reply)
+            frame, size = channel.pack_parts(reply)
         except BaseException as exc:  # noqa: BLE001 - a value that cannot be encoded
-            frame = channel.pack(
+            frame, size = channel.pack_parts(
                 {
                     "id": reply.get("id"),
                     "ok": False,
@@ -202,16 +202,16 @@ class Check:
                 }
             )
         cap = self.config.get("reply_bytes", 1 << 30)
-        if len(frame) > cap:
-            frame = channel.pack(
+        if size > cap:
+            frame, size = channel.pack_parts(
                 {
                     "id": reply.get("id"),
                     "ok": False,
-                    "too_big": len(frame),
+                    "too_big": size,
                     "out": reply.get("out", ""),
                 }
             )
-        self.data.sendall(frame)
+        channel.send_frame(self.data, frame)
 
     def _serve(self, module) -> None:
         real_out, real_err = sys.stdout, sys.stderr

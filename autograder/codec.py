@@ -38,6 +38,26 @@ class Opaque:
         return f"<a {self.type_name} value, which cannot be checked>"
 
 
+def raw(array: np.ndarray):
+    """The bytes of an array as a view of its memory (copied only if numpy cannot view them).
+
+    The frame is sent before any other code runs, so the view cannot change under it.
+    """
+    array = np.ascontiguousarray(array)
+    try:
+        return memoryview(array.reshape(-1).view(np.uint8))
+    except (ValueError, TypeError):  # e.g. a dtype of item size 0
+        return array.tobytes()
+
+
+def _view(buf, dtype: np.dtype) -> np.ndarray:
+    """An array over a received buffer: in place when it is writable and aligned, else a copy."""
+    array = np.frombuffer(buf, dtype=dtype)
+    if array.flags.writeable and array.flags.aligned:
+        return array
+    return array.copy()
+
+
 def _flat(items) -> bool:
     """True when every item is a JSON scalar that round-trips exactly (fast path)."""
     for x in items:
@@ -76,7 +96,7 @@ def _column(values: list, buffers: list[bytes]) -> dict | None:
             array = np.array(values, dtype=np.int64 if first is int else np.float64)
         except (OverflowError, ValueError):
             return None
-        buffers.append(array.astype("<i8" if first is int else "<f8", copy=False).tobytes())
+        buffers.append(raw(array.astype("<i8" if first is int else "<f8", copy=False)))
         return {"k": "i" if first is int else "f", "b": len(buffers) - 1}
     if first is np.ndarray:
         dtype, shape = values[0].dtype, values[0].shape
@@ -84,7 +104,7 @@ def _column(values: list, buffers: list[bytes]) -> dict | None:
             return None  # empty arrays each go as their own node, which pays for its decoding
         if not all(v.dtype == dtype and v.shape == shape for v in values):
             return None
-        buffers.append(np.ascontiguousarray(np.stack(values)).tobytes())
+        buffers.append(raw(np.stack(values)))
         return {"k": "a", "b": len(buffers) - 1, "dtype": dtype.str, "shape": list(shape)}
     return None
 
@@ -135,7 +155,7 @@ def _uncolumn(desc, n, buffers: list[bytes], budget: Budget) -> list:
         raise ChannelError("column buffer index out of range")
     buf, kind = buffers[index], desc.get("k")
     if kind == "s":
-        items = buf.decode("utf-8", "surrogatepass").split("\0") if n else []
+        items = str(buf, "utf-8", "surrogatepass").split("\0") if n else []
         if len(items) != n or (not n and buf):
             raise ChannelError("column of strings does not match its length")
         return items
@@ -151,7 +171,7 @@ def _uncolumn(desc, n, buffers: list[bytes], budget: Budget) -> list:
             raise ChannelError("malformed column shape")
         if n * math.prod(shape) * dtype.itemsize != len(buf):
             raise ChannelError("column of arrays does not match its length")
-        return list(np.frombuffer(buf, dtype=dtype).reshape([n, *shape]).copy())
+        return list(_view(buf, dtype).reshape([n, *shape]))
     raise ChannelError("unknown column kind")
 
 
@@ -189,7 +209,7 @@ def encode(obj, buffers: list[bytes], depth: int) -> object:
         ]
         return {"$": "dict", "v": pairs}
     if t is np.ndarray and _DTYPE.match(obj.dtype.str) and obj.ndim <= MAX_DIMS:
-        buffers.append(np.ascontiguousarray(obj).tobytes())
+        buffers.append(raw(obj))
         return {
             "$": "nd",
             "dtype": obj.dtype.str,
@@ -300,7 +320,7 @@ def decode(tree, buffers: list[bytes], depth: int, budget: Budget | None = None)
         buf = buffers[index]
         if math.prod(shape) * dtype.itemsize != len(buf):
             raise ChannelError("array buffer does not match its shape")
-        return np.frombuffer(buf, dtype=dtype).reshape(shape).copy()
+        return _view(buf, dtype).reshape(shape)
     if tag == "scalar":
         dtype = _dtype(tree["dtype"])
         value = tree["v"]

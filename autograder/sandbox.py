@@ -31,6 +31,8 @@ from autograder.limits import Limits
 from autograder.student import StudentCrash, StudentImportFailed, StudentTimeout
 from autograder.uids import SandboxError
 
+BIG_FRAME = 1 << 16  # replies larger than this are read in place, not through the buffer
+
 
 class Worker(WorkerProcess):
     """One sandboxed worker for one submission; restarts itself when its root dies.
@@ -136,7 +138,7 @@ class Worker(WorkerProcess):
             self._open(check)
         call_id = secrets.randbits(62)
         try:
-            frame = channel.pack(
+            frame, _ = channel.pack_parts(
                 {"id": call_id, "fn": fn, "args": tuple(args), "kwargs": dict(kwargs)}
             )
         except Exception as exc:
@@ -175,7 +177,7 @@ class Worker(WorkerProcess):
 
     def _reply(self, check: dict, want: int, timeout: float, what: str) -> dict:
         """Read the reply tagged `want`, watching the root for the check's process dying."""
-        buf: bytearray = check["buffer"]
+        buf: bytearray = check["buffer"]  # what arrived beyond the last frame
         cap = self.limits.reply_mb << 20
         deadline = time.monotonic() + timeout
         while True:
@@ -187,21 +189,53 @@ class Worker(WorkerProcess):
                         f"{what} sent back {size >> 20} MB, over the {self.limits.reply_mb} MB limit"
                     )
                 if len(buf) >= 4 + size:
-                    body = bytes(buf[4 : 4 + size])
+                    body = buf[4 : 4 + size]
                     del buf[: 4 + size]
                     return self._check_reply(check, body, want, what)
+                if size > BIG_FRAME:  # the rest goes straight into a buffer of its own
+                    body = bytearray(size)
+                    have = len(buf) - 4
+                    body[:have] = buf[4:]
+                    buf.clear()
+                    self._fill(check, memoryview(body)[have:], deadline, timeout, what)
+                    return self._check_reply(check, body, want, what)
+            chunk = self._wait_data(check, deadline, timeout, what)
+            buf += chunk
+
+    def _fill(self, check: dict, view: memoryview, deadline: float, timeout: float, what: str):
+        """Read exactly len(view) bytes of the reply into `view`."""
+        got = 0
+        while got < len(view):
+            self._wait_data(check, deadline, timeout, what, peek=True)
+            try:
+                n = self.data.recv_into(view[got:])
+            except OSError:
+                n = 0
+            if not n:
+                self._lost(check, what)
+            got += n
+
+    def _wait_data(
+        self, check: dict, deadline: float, timeout: float, what: str, peek: bool = False
+    ) -> bytes:
+        """Wait for reply bytes (returns a chunk of them, or b"" with `peek`) until the deadline.
+
+        The check's process dying, or the deadline passing, ends the check with an exception.
+        """
+        while True:
             left = deadline - time.monotonic()
             ready = (
                 select.select([self.data, self.ctl], [], [], max(left, 0))[0] if left > 0 else []
             )
             if self.data in ready:
+                if peek:
+                    return b""
                 try:
-                    chunk = self.data.recv(1 << 20)
+                    chunk = self.data.recv(1 << 16)
                 except OSError:
                     chunk = b""
                 if chunk:
-                    buf += chunk
-                    continue
+                    return chunk
             if self.ctl in ready:
                 self._died(check, what)
             if not ready:
@@ -213,6 +247,15 @@ class Worker(WorkerProcess):
                         f"{self.limits.import_timeout:g} s",
                     )
                 raise StudentTimeout(f"{what} did not return within {timeout:g} s")
+            if self.data in ready:  # readable but empty: the socket broke; the root will say why
+                self._lost(check, what)
+
+    def _lost(self, check: dict, what: str):
+        """The data socket closed or broke mid-reply: the root's report says how the check ended."""
+        if select.select([self.ctl], [], [], 1.0)[0]:
+            self._died(check, what)
+        self._end(check, "its channel broke")
+        raise StudentCrash(f"the channel to your code broke during {what}")
 
     def _check_reply(self, check: dict, body: bytes, want: int, what: str) -> dict:
         try:

@@ -197,7 +197,10 @@ def test_deep_nesting_is_refused_when_sending():
 def frame_of(tree, buffers=()) -> bytes:
     """A frame body with a hand-made header, as a hostile worker could send."""
     head = json.dumps({"m": tree, "b": [len(b) for b in buffers]}).encode()
-    return struct.pack(">I", len(head)) + head + b"".join(buffers)
+    body = struct.pack(">I", len(head)) + head
+    for buf in buffers:  # each buffer starts on the channel's alignment, as pack() lays them
+        body += bytes(-len(body) % channel.ALIGN) + buf
+    return body
 
 
 HOSTILE = [

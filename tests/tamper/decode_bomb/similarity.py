@@ -9,21 +9,23 @@ import struct
 import sys
 
 channel = sys.modules.get("channel")
-_real_pack = channel.pack if channel is not None else None
+_real_pack_parts = channel.pack_parts if channel is not None else None
 
 
 def _bomb(message):
     if type(message) is not dict or "import" in message or "id" not in message:
-        return _real_pack(message)
+        return _real_pack_parts(message)
     value = {"$": "clist", "n": 10**9, "v": {"k": "a", "b": 0, "dtype": "<f8", "shape": [0]}}
     tree = {"$": "dict", "v": [["id", message["id"]], ["ok", True], ["value", value]]}
     head = json.dumps({"m": tree, "b": [0]}, separators=(",", ":")).encode()
     body = struct.pack(">I", len(head)) + head
-    return struct.pack(">I", len(body)) + body
+    body += bytes(-len(body) % 16)  # the empty buffer starts where the channel aligns buffers
+    frame = struct.pack(">I", len(body)) + body
+    return [frame], len(frame)
 
 
 if channel is not None:
-    channel.pack = _bomb
+    channel.pack_parts = _bomb
 
 
 def cosine_similarity(a, b):
