@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 from collections import Counter
 from collections.abc import Collection, Iterable, Sequence
 
@@ -90,36 +91,82 @@ def utf8_decode(data: Sequence[int] | bytes) -> str:
     return "".join(chars)
 
 
-def _merge(ids: list[int], pair: tuple[int, int], new_id: int) -> list[int]:
-    """Replace every occurrence of `pair`, left to right without overlap, by `new_id`."""
-    out: list[int] = []
-    i, n = 0, len(ids)
-    while i < n:
-        if i + 1 < n and ids[i] == pair[0] and ids[i + 1] == pair[1]:
-            out.append(new_id)
-            i += 2
-        else:
-            out.append(ids[i])
-            i += 1
-    return out
+# The ids of a BPE sequence are kept as the characters of a str, id k as chr(k), so that the
+# scanning runs in C: str.find and str.replace go left to right without overlap, which is
+# exactly how a merge replaces its pair ("aaaaa".replace("aa", "X") is "XXa"), and the ids'
+# order is the characters' order, so the smallest pair of ids is the smallest pair of
+# characters. chr reaches 0x10FFFF, so this holds up to 1,113,856 merges (a text of a
+# megabyte or more could in principle need more).
+MAX_MERGES = MAX_CODE_POINT + 1 - 256
+
+
+def _id_char(i: int, what: str) -> str:
+    """The character standing for token id 256 + i (merge i)."""
+    if i >= MAX_MERGES:
+        raise ValueError(f"{what}: this implementation stops at {MAX_MERGES} merges")
+    return chr(256 + i)
+
+
+def _byte_chars(text: str) -> str:
+    """The UTF-8 bytes of `text` as a str of ids: one character chr(b) per byte b."""
+    return text.encode("utf-8").decode("latin-1")  # Latin-1 maps byte b to chr(b)
+
+
+def _count_merge(seq: str, pair: tuple[str, str], new: str, counts: Counter) -> set:
+    """Update the pair counts of `seq` for replacing every `pair` by `new`, left to right.
+
+    An occurrence a b between neighbours x and y turns x a b y into x N y: the pairs (x, a),
+    (a, b) and (b, y) go, (x, N) and (N, y) come. x is read from the merged text, so that
+    two occurrences side by side (a b a b -> N N) give one (N, N): the first occurrence
+    adds (N, a), and the second takes it back. Returns the pairs whose count changed.
+    """
+    a, b = pair
+    changed = {pair}
+    end = -1  # where the previous occurrence ended
+    at = seq.find(a + b)
+    while at != -1:
+        if at > 0:
+            x = new if at == end else seq[at - 1]
+            counts[x, a] -= 1
+            counts[x, new] += 1
+            changed |= {(x, a), (x, new)}
+        counts[a, b] -= 1
+        if at + 2 < len(seq):
+            y = seq[at + 2]
+            counts[b, y] -= 1
+            counts[new, y] += 1
+            changed |= {(b, y), (new, y)}
+        end = at + 2
+        at = seq.find(a + b, end)
+    return changed
 
 
 def train_bpe(text: str, num_merges: int) -> list[tuple[int, int]]:
     """Learn up to `num_merges` byte-level BPE merges; merge i creates token id 256 + i."""
     if isinstance(num_merges, bool) or not isinstance(num_merges, int) or num_merges < 0:
         raise ValueError(f"num_merges must be an int >= 0, got {num_merges!r}")
-    ids = list(text.encode("utf-8"))
+    seq = _byte_chars(text)
+    # This learns what the textbook loop learns (count every adjacent pair, merge the most
+    # frequent, count again), but faster: the pairs are counted once, and each merge updates
+    # only the counts around the occurrences it replaces.
+    counts = Counter(zip(seq, seq[1:], strict=False))
+    # A heap of (-count, pair): its top is the most frequent pair and, on a tie, the smallest
+    # one. A changed count pushes a new entry; an entry (-c, p) is stale once p's count is no
+    # longer c, and is thrown away when it comes to the top.
+    heap = [(-c, p) for p, c in counts.items()]
+    heapq.heapify(heap)
     merges: list[tuple[int, int]] = []
     for i in range(num_merges):
-        counts = Counter(zip(ids, ids[1:], strict=False))
-        if not counts:
-            break
-        best = max(counts.values())
-        if best < 2:
-            break
-        pair = min(p for p, c in counts.items() if c == best)
-        merges.append(pair)
-        ids = _merge(ids, pair, 256 + i)
+        while heap and -heap[0][0] != counts[heap[0][1]]:
+            heapq.heappop(heap)
+        if not heap or -heap[0][0] < 2:
+            break  # no pair occurs twice: merging would not shorten anything
+        pair = heap[0][1]
+        new = _id_char(i, "train_bpe")
+        for p in _count_merge(seq, pair, new, counts):
+            heapq.heappush(heap, (-counts[p], p))
+        seq = seq.replace(pair[0] + pair[1], new)
+        merges.append((ord(pair[0]), ord(pair[1])))
     return merges
 
 
@@ -139,10 +186,10 @@ def _as_merges(merges: Iterable[Sequence[int]]) -> list[tuple[int, int]]:
 
 def bpe_encode(text: str, merges: Sequence[Sequence[int]]) -> list[int]:
     """Turn `text` into token ids: its UTF-8 bytes, then every merge applied in learned order."""
-    ids = list(text.encode("utf-8"))
-    for i, pair in enumerate(_as_merges(merges)):
-        ids = _merge(ids, pair, 256 + i)
-    return ids
+    seq = _byte_chars(text)
+    for i, (a, b) in enumerate(_as_merges(merges)):
+        seq = seq.replace(chr(a) + chr(b), _id_char(i, "bpe_encode"))
+    return [ord(ch) for ch in seq]
 
 
 def bpe_decode(ids: Sequence[int], merges: Sequence[Sequence[int]]) -> str:
