@@ -125,7 +125,6 @@ class GradingSession:
     results: list[CheckResult] = field(default_factory=list)
     _import_errors: dict[str, str] = field(default_factory=dict)
     _lesson_clock: dict[str, float] = field(default_factory=dict)
-    _excinfo: dict[str, BaseException] = field(default_factory=dict)
     _logs: dict[str, list[str]] = field(default_factory=dict)
     _started: dict[str, float] = field(default_factory=dict)
     fatal: Exception | None = None
@@ -135,6 +134,7 @@ class GradingSession:
     _saved_handler: object = None
     _recorded: set[str] = field(default_factory=set)
     _collected: list[pytest.Item] = field(default_factory=list)
+    _files: dict[Path, tuple[Lesson, bool]] = field(default_factory=dict)
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         """Give SIGALRM back the handler it had before the checks."""
@@ -179,10 +179,7 @@ class GradingSession:
         self.worker.end_check()
 
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
-        """Skip pytest's own failure reports: never shown, they parse the check's source each time."""
-        for item in items:
-            item.repr_failure = _no_repr  # type: ignore[method-assign]
-            item._repr_failure_py = _no_repr  # type: ignore[method-assign]
+        """Remember every collected check: one that never runs still gets a result."""
         self._collected = list(items)
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
@@ -196,33 +193,42 @@ class GradingSession:
             if item.nodeid not in self._recorded:
                 self._record(item, CheckNotRun("this check did not run: grading stopped early"))
 
-    @pytest.hookimpl(wrapper=True)
-    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):
-        """Keep the exception of a failed phase, to explain it later."""
-        report = yield
-        if call.excinfo is not None and item.nodeid not in self._excinfo:
-            self._excinfo[item.nodeid] = call.excinfo.value
-        return report
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_protocol(self, item: pytest.Item, nextitem: pytest.Item | None) -> bool:
+        """Run one check (fixtures, body, teardown) under its deadline and record how it ended.
 
-    @pytest.hookimpl(wrapper=True)
-    def pytest_runtest_setup(self, item: pytest.Item):
-        """Start the check's clock, and its deadline over its setup."""
-        self._started[item.nodeid] = time.perf_counter()
+        This replaces pytest's own protocol, whose reports, hooks and terminal updates nobody
+        reads when grading and which cost about as much as a check's own work.
+        """
+        self._started[item.nodeid] = started = time.perf_counter()
         self._fired = False
-        self._arm(item)
+        exc: BaseException | None = None
+        state = item.session._setupstate
         try:
-            return (yield)
-        finally:
-            self._disarm()
-
-    @pytest.hookimpl(wrapper=True)
-    def pytest_runtest_call(self, item: pytest.Item):
-        """Run the check under its deadline: the grader's own work counts too."""
-        self._arm(item)
+            self._arm(item)
+            try:
+                state.setup(item)
+                item.runtest()
+            finally:
+                self._disarm()
+        except (KeyboardInterrupt, pytest.exit.Exception):
+            raise
+        except BaseException as error:  # noqa: BLE001 - whatever the check raised is its outcome
+            exc = error
         try:
-            return (yield)
-        finally:
-            self._disarm()
+            state.teardown_exact(nextitem)
+        except (KeyboardInterrupt, pytest.exit.Exception):
+            raise
+        except BaseException as error:  # noqa: BLE001
+            exc = exc or error
+        if hasattr(item, "_request"):  # let the fixtures' values go, as pytest does
+            item._request = False  # type: ignore[attr-defined]
+            item.funcargs = None  # type: ignore[attr-defined]
+        seconds = time.perf_counter() - started
+        lesson, _ = self._file(item)
+        self._lesson_clock[lesson.slug] = self._lesson_clock.get(lesson.slug, 0.0) + seconds
+        self._record(item, exc, seconds)
+        return True
 
     def _arm(self, item: pytest.Item) -> None:
         """Arm a timer for what is left of the lesson's time (SIGALRM raises StudentTimeout).
@@ -232,9 +238,9 @@ class GradingSession:
         """
         if threading.current_thread() is not threading.main_thread():
             return
-        lesson = self.lessons.get(Path(item.path).stem.removeprefix("test_"))
-        if lesson is None:
+        if Path(item.path).stem.removeprefix("test_") not in self.lessons:
             return
+        lesson, _ = self._file(item)
         spent = self._lesson_clock.get(lesson.slug, 0.0)
         spent += time.perf_counter() - self._started.get(item.nodeid, time.perf_counter())
         left = max(self.limits.lesson_timeout - spent, 0.001)
@@ -260,18 +266,16 @@ class GradingSession:
             f"the check ran past the lesson's {self.limits.lesson_timeout:g} s time limit"
         )
 
-    def pytest_runtest_teardown(self, item: pytest.Item) -> None:
-        """Record the check's outcome."""
-        self._disarm()
-        seconds = time.perf_counter() - self._started.get(item.nodeid, time.perf_counter())
-        lesson = self.lessons[Path(item.path).stem.removeprefix("test_")]
-        self._lesson_clock[lesson.slug] = self._lesson_clock.get(lesson.slug, 0.0) + seconds
-        exc = self._excinfo.pop(item.nodeid, None)  # its frames may hold big values: drop them
-        self._record(item, exc, seconds)
+    def _file(self, item: pytest.Item) -> tuple[Lesson, bool]:
+        """The lesson of a check's file, and whether the file is hidden (not the lesson's own)."""
+        path = Path(item.path)
+        if path not in self._files:
+            lesson = self.lessons[path.stem.removeprefix("test_")]
+            self._files[path] = lesson, path.resolve().parent != lesson.folder.resolve()
+        return self._files[path]
 
     def _record(self, item: pytest.Item, exc: BaseException | None, seconds: float = 0.0) -> None:
-        lesson = self.lessons[Path(item.path).stem.removeprefix("test_")]
-        hidden = Path(item.path).resolve().parent != lesson.folder.resolve()
+        lesson, hidden = self._file(item)
         doc = ((getattr(item, "function", None) or (lambda: None)).__doc__ or "").strip()
         self._recorded.add(item.nodeid)
         output = ""
@@ -291,10 +295,6 @@ class GradingSession:
                 seconds=seconds,
             )
         )
-
-
-def _no_repr(excinfo, style=None) -> str:
-    return f"{excinfo.typename} (see the grading report)"
 
 
 def _public_name(name: str, earlier: Sequence[CheckResult]) -> str:

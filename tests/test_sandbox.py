@@ -674,8 +674,11 @@ def test_checks_that_never_ran_count_as_failed(tmp_path, monkeypatch):
     real = checkrun.run_pytest
 
     class StopAfterFirst:
-        def pytest_runtest_teardown(self, item):
+        @pytest.hookimpl(wrapper=True)
+        def pytest_runtest_protocol(self, item, nextitem):
+            outcome = yield
             item.session.shouldfail = "stopped by the test"
+            return outcome
 
     monkeypatch.setattr(
         checkrun,
