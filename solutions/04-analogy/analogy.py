@@ -50,6 +50,20 @@ def _rank(words: list[str], scores: np.ndarray, skip: Iterable[str], k: int) -> 
     return ranked
 
 
+def _top_word(words: list[str], scores: np.ndarray, skip_rows: list[int]) -> str | None:
+    """The word _rank(words, scores, those rows' words, 1) gives, without sorting every score.
+
+    np.argmax returns the first of equal maxima, as the stable sort keeps input order on ties.
+    """
+    allowed = np.ones(len(words), dtype=bool)
+    allowed[skip_rows] = False
+    rows = np.flatnonzero(allowed & ~np.isnan(scores))
+    if rows.size == 0:  # only nan scores are left, which the sort puts last: take the first
+        rows = np.flatnonzero(allowed)
+        return words[int(rows[0])] if rows.size else None
+    return words[int(rows[np.argmax(scores[rows])])]
+
+
 def _index(word: str, index: dict[str, int]) -> int:
     try:
         return index[word]
@@ -149,8 +163,7 @@ def analogy_accuracy(
             scores = _add_scores(cos_a, cos_b, cos_c, _target_norm(unit, ia, ib, ic))
         else:
             scores = _mul_scores(cos_a, cos_b, cos_c, 1e-3)
-        best = _rank(words, scores, (a, b, c), 1)
-        correct += bool(best) and best[0][0] == d
+        correct += _top_word(words, scores, [ia, ib, ic]) == d  # only the top answer counts
     answered = len(answerable)
     accuracy = correct / answered if answered else 0.0
     return {"accuracy": accuracy, "answered": answered, "skipped": len(questions) - answered}
