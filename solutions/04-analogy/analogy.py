@@ -51,17 +51,17 @@ def _rank(words: list[str], scores: np.ndarray, skip: Iterable[str], k: int) -> 
 
 
 def _top_word(words: list[str], scores: np.ndarray, skip_rows: list[int]) -> str | None:
-    """The word _rank(words, scores, those rows' words, 1) gives, without sorting every score.
+    """The word _rank gives with k=1 when skipping those rows' words, without a full sort.
 
     np.argmax returns the first of equal maxima, as the stable sort keeps input order on ties.
     """
-    allowed = np.ones(len(words), dtype=bool)
-    allowed[skip_rows] = False
-    rows = np.flatnonzero(allowed & ~np.isnan(scores))
-    if rows.size == 0:  # only nan scores are left, which the sort puts last: take the first
-        rows = np.flatnonzero(allowed)
-        return words[int(rows[0])] if rows.size else None
-    return words[int(rows[np.argmax(scores[rows])])]
+    masked = scores.copy()
+    masked[skip_rows] = -np.inf
+    i = int(np.argmax(masked))
+    if not masked[i] > -np.inf:  # a nan score (argmax stops at it), or every row skipped
+        best = _rank(words, scores, [words[r] for r in skip_rows], 1)
+        return best[0][0] if best else None
+    return words[i]
 
 
 def _index(word: str, index: dict[str, int]) -> int:
