@@ -38,6 +38,14 @@ def prctl(option: int, arg: int = 0) -> int:
     return libc.prctl(option, ctypes.c_ulong(arg), ctypes.c_ulong(0), ctypes.c_ulong(0), 0)
 
 
+def pidfd(pid: int) -> int | None:
+    """A pidfd for `pid` (readable once the process has ended), or None where there is none."""
+    try:
+        return os.pidfd_open(pid)
+    except (AttributeError, OSError):
+        return None
+
+
 # --- reading /proc --------------------------------------------------------------------------
 def _stat(pid: int | str) -> list[bytes]:
     """The fields of /proc/<pid>/stat after the command name (which may hold spaces and ')')."""

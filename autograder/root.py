@@ -11,7 +11,7 @@ import socket
 import channel
 from child import Check
 from codec import ChannelError
-from processes import bare_fork, children, nuke, reap_all
+from processes import bare_fork, children, nuke, pidfd, reap_all
 from seccomp import seccomp_program
 
 PROBE_SECONDS = 5.0  # compiling one module; far more than any real lesson module needs
@@ -38,7 +38,7 @@ class Spare:
 
     def __init__(self, pid: int, pipe: int):
         self.pid, self.pipe, self.module = pid, pipe, None
-        self.pidfd = _pidfd(pid)
+        self.pidfd = pidfd(pid)
 
     def order(self, text: str) -> bool:
         """Send the child an order ("I<module>": import it, "G<id>": go); False if it is gone."""
@@ -65,13 +65,6 @@ class Spare:
                     os.close(fd)
                 except OSError:
                     pass
-
-
-def _pidfd(pid: int) -> int | None:
-    try:
-        return os.pidfd_open(pid)
-    except (AttributeError, OSError):
-        return None
 
 
 class Root:
@@ -120,7 +113,7 @@ class Root:
                 code = 0
             finally:
                 os._exit(code)
-        fd = _pidfd(pid)
+        fd = pidfd(pid)
         if fd is not None:
             done = bool(select.select([fd], [], [], PROBE_SECONDS)[0])
             os.close(fd)

@@ -94,13 +94,6 @@ def _take_all(queue: int, session: Session) -> Iterator[tuple[int, Any]]:
             yield i, run(i)
 
 
-def _pidfd(pid: int) -> int | None:
-    try:
-        return os.pidfd_open(pid)
-    except (AttributeError, OSError):
-        return None
-
-
 def _fork(queue: int, session: Session) -> tuple[int, int | None, Any]:
     """Fork a process that runs tasks from the queue into a private file of results."""
     out = tempfile.TemporaryFile()
@@ -126,7 +119,7 @@ def _fork(queue: int, session: Session) -> tuple[int, int | None, Any]:
                 sys.stderr.flush()
             os._exit(code)
     processes.FORKED.add(pid)  # the parent's orphan reaping leaves it alone
-    return pid, _pidfd(pid), out
+    return pid, processes.pidfd(pid), out
 
 
 def _collect(forked: list[tuple[int, int | None, Any]], budget: float) -> dict[int, Any]:
