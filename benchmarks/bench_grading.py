@@ -1,26 +1,35 @@
 """Grading speed with and without the sandbox: one full submission, a batch, and the overhead.
 
     python benchmarks/bench_grading.py                  # every mode, a batch of 50
-    python benchmarks/bench_grading.py --batch 10 --modes bwrap,direct
+    python benchmarks/bench_grading.py --batch 10 --modes bwrap,direct --runs 3
 
 Modes: `bwrap` and `uid` grade through `embedlab grade` (the real path, reports written;
 under bwrap the lessons are spread over the CPUs, `bwrap-j1` grades one lesson at a time);
 `direct` runs the same public and hidden checks on the same modules imported into the
 checking process, as `embedlab check` does for students: no sandbox at all. The submissions
 are the pack's reference solutions, so every check runs to its end; each copy of the batch
-differs by a comment, so each draws its own hidden inputs. Each measurement runs in a fresh
-Python process and reports wall time, CPU time (user + system, the process and everything it
-waited for) and peak memory (the largest resident set of the process or any of its children).
-The last table is the sandbox's own cost: a trivial module, one call per check.
+differs by a comment, so each draws its own hidden inputs.
+
+Each measurement runs in a fresh interpreter, alone, and reports wall time, CPU time and peak
+memory. Where the machine has cgroups (root, cgroup v1 or v2), the measured process runs in a
+cgroup of its own, so CPU time and memory count the whole tree, the sandbox's processes too
+(their own rusage is lost with their pid namespace); elsewhere they come from rusage.
+
+The first table times `embedlab grade` on one submission from the shell, as a user runs it
+(interpreter start included), several runs each; the others are in-process measurements.
+The last table is the sandbox's own cost: a trivial module, one call per check (its CPU
+column: the whole tree's CPU per check, grader and sandbox together).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -28,6 +37,53 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+CGROUP_V1 = Path("/sys/fs/cgroup")
+CGROUP_V2 = Path("/sys/fs/cgroup/unified")
+
+
+class Tree:
+    """CPU seconds and peak memory of a process and everything it starts, via a cgroup."""
+
+    def __init__(self) -> None:
+        self.cpu_dir = self.mem_dir = None
+        name = f"embedlab-bench-{os.getpid()}-{time.monotonic_ns()}"
+        with contextlib.suppress(OSError):
+            if (CGROUP_V1 / "cpuacct" / "cgroup.procs").is_file():
+                self.cpu_dir = CGROUP_V1 / "cpuacct" / name
+                self.cpu_dir.mkdir()
+            if (CGROUP_V1 / "memory" / "cgroup.procs").is_file():
+                self.mem_dir = CGROUP_V1 / "memory" / name
+                self.mem_dir.mkdir()
+
+    @property
+    def works(self) -> bool:
+        """Whether CPU time can be read for the whole tree."""
+        return self.cpu_dir is not None
+
+    def join(self) -> None:
+        """Put the calling process (and so all it starts) in the cgroups: a preexec_fn."""
+        for folder in (self.cpu_dir, self.mem_dir):
+            if folder is not None:
+                (folder / "cgroup.procs").write_text(str(os.getpid()))
+
+    def cpu(self) -> float | None:
+        """CPU seconds used by the tree so far."""
+        if self.cpu_dir is None:
+            return None
+        return int((self.cpu_dir / "cpuacct.usage").read_text()) / 1e9
+
+    def peak_mb(self) -> float | None:
+        """Peak memory of the tree (resident memory and page cache charged to it), in MB."""
+        if self.mem_dir is None:
+            return None
+        return int((self.mem_dir / "memory.max_usage_in_bytes").read_text()) / 2**20
+
+    def close(self) -> None:
+        """Remove the cgroups (once the tree has ended)."""
+        for folder in (self.cpu_dir, self.mem_dir):
+            if folder is not None:
+                with contextlib.suppress(OSError):
+                    folder.rmdir()
 
 
 def make_submissions(folder: Path, count: int) -> list[Path]:
@@ -74,6 +130,10 @@ def grade(mode: str, subs: list[Path], out: Path) -> int:
     argv += ["--jobs", jobs] if jobs else []
     status = main(argv)
     assert status == 0, f"embedlab grade exited {status}"
+    return _passed(subs, out)
+
+
+def _passed(subs: list[Path], out: Path) -> int:
     passed = 0
     for sub in subs:
         data = json.loads((out / sub.name / "results.json").read_text(encoding="utf-8"))
@@ -82,7 +142,8 @@ def grade(mode: str, subs: list[Path], out: Path) -> int:
 
 
 def measure(mode: str, count: int) -> dict:
-    """One measurement in this (fresh) process."""
+    """One measurement in this (fresh) process: wall time and what rusage sees."""
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # as `embedlab grade` sets it
     work = Path(tempfile.mkdtemp(prefix="embedlab-bench-"))
     try:
         subs = make_submissions(work / "subs", count)
@@ -110,6 +171,17 @@ def measure(mode: str, count: int) -> dict:
         shutil.rmtree(work, ignore_errors=True)
 
 
+def _own_cpu() -> float | None:
+    """CPU seconds of this process's cpuacct cgroup (this tree), or None outside one."""
+    with contextlib.suppress(OSError, ValueError):
+        for line in Path("/proc/self/cgroup").read_text().splitlines():
+            _, controllers, path = line.split(":", 2)
+            if "cpuacct" in controllers.split(",") and path != "/":
+                usage = CGROUP_V1 / "cpuacct" / path.lstrip("/") / "cpuacct.usage"
+                return int(usage.read_text()) / 1e9
+    return None
+
+
 def overhead(mode: str, checks: int = 300) -> dict:
     """The sandbox's own cost: a trivial module, a check per call, and many calls in one check."""
     from autograder.limits import Limits
@@ -123,12 +195,13 @@ def overhead(mode: str, checks: int = 300) -> dict:
         start = time.perf_counter()
         worker.start()
         started = time.perf_counter() - start
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), _own_cpu()
         for n in range(checks):
             worker.begin_check("tiny")
             worker.call("add", (n, 1), {})
             worker.end_check()
         per_check = (time.perf_counter() - start) / checks
+        check_cpu = (_own_cpu() - cpu) / checks if cpu is not None else None
         worker.begin_check("tiny")
         start = time.perf_counter()
         for n in range(checks):
@@ -139,28 +212,74 @@ def overhead(mode: str, checks: int = 300) -> dict:
         worker.close()
         shutil.rmtree(folder, ignore_errors=True)
     return {"mode": mode, "start_ms": started * 1000, "check_ms": per_check * 1000,
+            "check_cpu_ms": check_cpu * 1000 if check_cpu is not None else None,
             "call_ms": per_call * 1000}  # fmt: skip
 
 
 def child(kind: str, mode: str, count: int) -> dict:
     """Run one measurement in a fresh interpreter, so that each starts cold and alone."""
-    here, extra = str(Path(__file__).parent), f", {count}" if kind == "measure" else ""
+    here, extra = str(Path(__file__).parent), f", {count}"
     code = (
         f"import json, sys; sys.path.insert(0, {here!r}); import bench_grading as b; "
         f"print(json.dumps(b.{kind}({mode!r}{extra})))"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
-    if done.returncode != 0:
-        raise SystemExit(f"{kind} {mode} failed:\n{done.stderr[-3000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    tree = Tree()
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            preexec_fn=tree.join if tree.works else None,
+        )
+        if done.returncode != 0:
+            raise SystemExit(f"{kind} {mode} failed:\n{done.stderr[-3000:]}")
+        result = json.loads(done.stdout.strip().splitlines()[-1])
+        result["tree_cpu"], result["tree_mb"] = tree.cpu(), tree.peak_mb()
+    finally:
+        tree.close()
+    return result
+
+
+def shell(mode: str, runs: int) -> dict:
+    """`embedlab grade` of one submission from the shell, `runs` times: as a user sees it."""
+    isolation, _, jobs = mode.partition("-j")
+    work = Path(tempfile.mkdtemp(prefix="embedlab-bench-"))
+    walls, cpus = [], []
+    try:
+        sub = make_submissions(work / "subs", 1)[0]
+        argv = [sys.executable, "-m", "autograder.cli", "grade", str(sub), "--out",
+                str(work / "out"), "--isolation", isolation]  # fmt: skip
+        argv += ["--jobs", jobs] if jobs else []
+        for _ in range(runs):
+            tree = Tree()
+            try:
+                start = time.perf_counter()
+                subprocess.run(argv, check=True, capture_output=True, cwd=ROOT,
+                               preexec_fn=tree.join if tree.works else None)  # fmt: skip
+                walls.append(time.perf_counter() - start)
+                cpus.append(tree.cpu())
+            finally:
+                tree.close()
+        passed = _passed([sub], work / "out")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    cpu = statistics.median(cpus) if None not in cpus else None
+    return {"mode": mode, "median": statistics.median(walls), "min": min(walls),
+            "max": max(walls), "cpu": cpu, "passed": passed}  # fmt: skip
+
+
+def _num(value: float | None, width: int, digits: int = 2) -> str:
+    return f"{value:>{width}.{digits}f}" if value is not None else f"{'-':>{width}}"
 
 
 def main() -> None:
-    """Print the three tables."""
+    """Print the tables."""
     from autograder.isolation import choose_isolation
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--batch", type=int, default=50, help="submissions in the batch")
+    parser.add_argument("--runs", type=int, default=5, help="runs of the shell command")
     parser.add_argument(
         "--modes",
         default="bwrap,bwrap-j1,uid,direct",
@@ -177,19 +296,47 @@ def main() -> None:
                 modes.append(mode)
         except RuntimeError as exc:
             print(f"skipping {mode}: {exc}")
+    tree = Tree()
+    whole = "the whole process tree (cgroup)" if tree.works else "rusage (no cgroup here)"
+    tree.close()
     print(f"machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}, "
-          f"auto isolation here: {choose_isolation('auto')}")  # fmt: skip
+          f"auto isolation here: {choose_isolation('auto')}; CPU and memory: {whole}")  # fmt: skip
+
+    print(f"\n`embedlab grade` of one full submission from the shell, {args.runs} runs each")
+    print(
+        f"{'mode':8} {'median s':>9} {'min s':>7} {'max s':>7} {'CPU s':>7} {'checks passed':>14}"
+    )
+    shells = {}
+    for mode in (m for m in modes if m != "direct"):
+        r = shells[mode] = shell(mode, args.runs)
+        print(f"{mode:8} {r['median']:>9.2f} {r['min']:>7.2f} {r['max']:>7.2f} "
+              f"{_num(r['cpu'], 7)} {r['passed']:>14}")  # fmt: skip
+
     print(f"\n{'mode':8} {'submissions':>11} {'wall s':>8} {'s each':>8} {'CPU s':>8} "
-          f"{'peak MB':>8} {'checks passed':>14}")  # fmt: skip
+          f"{'peak MB':>8} {'tree MB':>8} {'checks passed':>14}")  # fmt: skip
+    rows = {}
     for mode in modes:
         for count in (1, args.batch):
-            r = child("measure", mode, count)
+            r = rows[mode, count] = child("measure", mode, count)
+            cpu = r["tree_cpu"] if r["tree_cpu"] is not None else r["cpu"]
             print(f"{mode:8} {count:>11} {r['wall']:>8.2f} {r['wall'] / count:>8.2f} "
-                  f"{r['cpu']:>8.2f} {r['peak_mb']:>8.0f} {r['passed']:>14}")  # fmt: skip
-    print(f"\n{'mode':8} {'start ms':>9} {'per check ms':>13} {'per call ms':>12}")
+                  f"{cpu:>8.2f} {r['peak_mb']:>8.0f} {_num(r['tree_mb'], 8, 0)} "
+                  f"{r['passed']:>14}")  # fmt: skip
+    if ("direct", 1) in rows:
+        print("\nratios to `direct` (no sandbox), wall time per submission:")
+        base1 = rows["direct", 1]["wall"]
+        baseb = rows["direct", args.batch]["wall"] / args.batch
+        for mode in (m for m in modes if m != "direct"):
+            one, batch = rows[mode, 1]["wall"], rows[mode, args.batch]["wall"] / args.batch
+            print(f"  {mode:8} one: {one / base1:.2f}x   batch: {batch / baseb:.2f}x")
+
+    print(f"\n{'mode':8} {'start ms':>9} {'per check ms':>13} {'CPU per check ms':>17} "
+          f"{'per call ms':>12}")  # fmt: skip
     for mode in (m for m in modes if m != "direct" and "-j" not in m):
-        r = child("overhead", mode, 0)
-        print(f"{mode:8} {r['start_ms']:>9.0f} {r['check_ms']:>13.2f} {r['call_ms']:>12.3f}")
+        r = child("overhead", mode, 300)
+        print(f"{mode:8} {r['start_ms']:>9.0f} {r['check_ms']:>13.2f} "
+              f"{_num(r['check_cpu_ms'], 17)} "
+              f"{r['call_ms']:>12.3f}")  # fmt: skip
 
 
 if __name__ == "__main__":
