@@ -67,12 +67,20 @@ def run_checks(
         return _run_session(workspace, lessons, limits, kind, seeds), kind
 
     parent = os.getpid()
+    early = [Worker(workspace.path, limits, kind)]
+    early[0].launch()  # this grader's sandbox boots while the model data loads and forks run
 
     @contextlib.contextmanager
     def session():
         # Each sandbox has a uid of its own, which owns its workspace: a forked grader copies it.
-        mine = workspace if os.getpid() == parent else workspace.copy()
-        worker = Worker(mine.path, limits, kind)
+        if os.getpid() == parent and early:
+            mine, worker = workspace, early.pop()
+        else:
+            for inherited in early:  # a forked grader: the parent's sandbox is not ours
+                inherited.disown()
+            early.clear()
+            mine = workspace if os.getpid() == parent else workspace.copy()
+            worker = Worker(mine.path, limits, kind)
         try:
             yield lambda i: [
                 asdict(r) for r in _run_session(mine, [lessons[i]], limits, kind, seeds, worker)
@@ -86,7 +94,11 @@ def run_checks(
         load_model_data()
     order = sorted(range(len(lessons)), key=lambda i: -_weight(lessons[i]))
     budget = limits.lesson_timeout * len(lessons) + 30.0
-    done = spread(order, jobs, session, budget)
+    try:
+        done = spread(order, jobs, session, budget)
+    finally:
+        for unused in early:  # spread never asked for it (it raised first)
+            unused.close()
     return [CheckResult(**r) for i in range(len(lessons)) for r in done[i]], kind
 
 

@@ -260,6 +260,23 @@ class WorkerProcess:
         prune_orphans()
         self._pending_exit, self._init_pid = None, None
 
+    def disown(self) -> None:
+        """In a forked copy of the grader: drop the copies of this worker's descriptors.
+
+        The worker and its process stay the forking grader's, which stops them; the copy
+        keeps nothing that could talk to the sandbox or keep its channel open.
+        """
+        for sock in (self.ctl, self.data):
+            if sock is not None:
+                sock.close()
+        if self._info_r is not None:
+            os.close(self._info_r)
+        if self.process is not None and self.process.stderr is not None:
+            self.process.stderr.close()
+        if self._slot is not None:  # our copy of its lock; the forking grader keeps the uid
+            self._slot.release()
+        self.ctl = self.data = self._info_r = self.process = self._slot = None
+
     def close(self) -> None:
         """Stop the worker, remove its files and whatever its uid left in shared folders."""
         self.kill()

@@ -165,3 +165,46 @@ def test_orphan_reaping_leaves_forked_graders_alone():
     ORPHANS.add(4_000_000)  # no such process: a stale entry is forgotten
     prune_orphans()
     assert 4_000_000 not in ORPHANS
+
+
+def test_a_forked_grader_disowns_the_parents_sandbox(tmp_path):
+    """The parent's sandbox boots before the fork; the forked copy keeps none of its descriptors
+    (channel, lock of its uid), and the parent's sandbox keeps working after the copy is gone."""
+    from autograder.limits import Limits
+    from autograder.sandbox import Worker
+
+    (tmp_path / "tiny.py").write_text("def add(a, b):\n    return a + b\n")
+    (tmp_path / "tiny.py").chmod(0o644)
+    worker = Worker(tmp_path, Limits(), "auto")
+    worker.launch()
+    try:
+        fds = [worker.ctl.fileno(), worker.data.fileno()]
+        if worker._slot is not None:
+            fds.append(worker._slot.fd)
+        ours = {os.readlink(f"/proc/self/fd/{fd}") for fd in fds}  # sockets' inodes, lock file
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the forked copy reports what it still holds
+            code = 1
+            try:
+                os.close(read)
+                worker.disown()
+                held = set()
+                for fd in os.listdir("/proc/self/fd"):
+                    with contextlib.suppress(OSError):
+                        held.add(os.readlink(f"/proc/self/fd/{fd}"))
+                left = ours & held
+                os.write(write, repr(sorted(left)).encode())
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(write)
+        with os.fdopen(read) as f:
+            left = f.read()
+        assert os.waitpid(pid, 0)[1] == 0
+        assert left == "[]", f"the forked copy still holds descriptors {left}"
+        worker.begin_check("tiny")
+        assert worker.call("add", (2, 3), {})["value"] == 5
+        worker.end_check()
+    finally:
+        worker.close()
