@@ -11,6 +11,8 @@ from dataclasses import dataclass, fields
 from autograder.processes import processes_of_uid
 from autograder.uids import is_root
 
+OOM_SCORE_ADJ = 1000  # the most: the kernel's first choice when memory runs out
+
 
 @dataclass(frozen=True)
 class Limits:
@@ -69,5 +71,9 @@ def limit_resources(limits: Limits, isolation: str) -> Callable[[], None]:
         ):
             with contextlib.suppress(ValueError, OSError):
                 resource.setrlimit(res, (value, value))
+        # Should the machine run short of memory, the kernel kills the sandbox's processes
+        # (which inherit this, and cannot lower it) before the grader or anything else.
+        with contextlib.suppress(OSError), open("/proc/self/oom_score_adj", "w") as f:
+            f.write(str(OOM_SCORE_ADJ))
 
     return apply

@@ -22,7 +22,7 @@ from autograder.feedback import describe_failure
 from autograder.grading import SandboxStudent
 from autograder.isolation import bwrap_path, choose_isolation, describe_isolation, worker_env
 from autograder.lessons import find_lesson, pack_root
-from autograder.limits import Limits
+from autograder.limits import OOM_SCORE_ADJ, Limits
 from autograder.plugin import derive_seed
 from autograder.sandbox import Worker
 from autograder.student import (
@@ -68,6 +68,7 @@ def look():
         "hostname": os.uname().nodename, "env": dict(os.environ),
         "submission_writable": writable, "tmp_writable": os.access("/tmp", os.W_OK),
         "home": os.path.exists(os.path.expanduser("~/.ssh")),
+        "oom_score_adj": open("/proc/self/oom_score_adj").read().strip(),
     }
 
 def read(path):
@@ -283,6 +284,7 @@ def test_bwrap_view_holds_only_the_interpreter_numpy_and_the_submission(probe_di
     assert all(size == "FileNotFoundError" for size in sizes.values()), sizes
     assert not seen["submission_writable"] and seen["tmp_writable"]
     assert seen["cap"] == "0000000000000000" and seen["nnp"] == "1" and seen["seccomp"] == "2"
+    assert seen["oom_score_adj"] == str(OOM_SCORE_ADJ), "out of memory, checks must die first"
     assert seen["net"] == "PermissionError" and seen["interfaces"] == ["lo"]
     assert seen["hostname"] == "sandbox" and len(seen["pids"]) <= 4
     assert set(seen["env"]) <= set(worker_env()) | {"PWD"}
@@ -305,6 +307,7 @@ def test_uid_fallback_runs_checks_as_a_uid_that_cannot_read_the_pack(probe_dir):
     assert Limits().sandbox_uid <= seen["uid"] < Limits().sandbox_uid + UID_SLOTS
     assert seen["groups"] == [] and seen["cap"] == "0000000000000000"
     assert seen["seccomp"] == "2" and seen["net"] == "PermissionError"
+    assert seen["oom_score_adj"] == str(OOM_SCORE_ADJ), "out of memory, checks must die first"
     assert solution == hidden == example == "PermissionError"
     assert own == len(PROBE)
     assert set(seen["env"]) <= set(worker_env()) | {"PWD"}
