@@ -5,12 +5,13 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from dataclasses import fields
 from pathlib import Path
+
+from autograder.limits import Limits
 
 
 def _limit(name: str) -> str:
-    from autograder.limits import Limits
-
     return f"{getattr(Limits(), name):g}"
 
 
@@ -118,7 +119,8 @@ def _parser() -> argparse.ArgumentParser:
         "--limit",
         action="append",
         metavar="NAME=VALUE",
-        help="set any limit of autograder.limits.Limits (repeatable), e.g. memory_mb=512",
+        help="set a limit (repeatable), e.g. memory_mb=512; names and defaults: "
+        + ", ".join(f"{f.name}={getattr(Limits(), f.name):g}" for f in fields(Limits)),
     )
     grade.add_argument(
         "--lang",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import resource
 from collections.abc import Callable
@@ -48,8 +49,8 @@ class Limits:
                 value = float(text) if kinds[name] in (float, "float") else int(text)
             except ValueError:
                 raise ValueError(f"limit {name} needs a number, got {text!r}") from None
-            if value <= 0:
-                raise ValueError(f"limit {name} must be positive, got {text!r}")
+            if not math.isfinite(value) or value <= 0:
+                raise ValueError(f"limit {name} must be a positive finite number, got {text!r}")
             values[name] = value
         return cls(**values)
 

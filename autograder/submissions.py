@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import math
 import os
 import re
 import sys
@@ -119,6 +120,20 @@ def _write_report(report: SubmissionReport, lessons: Sequence[Lesson], lang: str
         write_json(error_results(report, report.error), path)
 
 
+def _limit_items(args: argparse.Namespace) -> list[str]:
+    """The --limit items, then --call-timeout and --lesson-timeout, checked like every limit."""
+    items = list(getattr(args, "limit", None) or [])
+    for name in ("call_timeout", "lesson_timeout"):
+        value = getattr(args, name, None)
+        if value is None:
+            continue
+        if not math.isfinite(value) or value <= 0:
+            option = "--" + name.replace("_", "-")
+            raise ValueError(f"{option} must be a positive number of seconds, got {value:g}")
+        items.append(f"{name}={value!r}")
+    return items
+
+
 def main_grade(args: argparse.Namespace) -> int:
     """Grade every submission named on the command line and print the score table."""
     submissions = [Path(s) for s in args.submissions]
@@ -133,12 +148,10 @@ def main_grade(args: argparse.Namespace) -> int:
     gradescope = getattr(args, "gradescope", False)
     if gradescope and len(submissions) != 1:
         return _usage_error(f"--gradescope grades exactly one submission, not {len(submissions)}")
-    overrides = {"call_timeout": args.call_timeout, "lesson_timeout": args.lesson_timeout}
     try:
         lessons = _chosen_lessons(getattr(args, "lesson", None))
         secret = _read_secret(getattr(args, "secret_file", None))
-        limits = Limits.parse(getattr(args, "limit", None))
-        limits = Limits(**{**limits.__dict__, **{k: v for k, v in overrides.items() if v}})
+        limits = Limits.parse(_limit_items(args))
         choose_isolation(args.isolation)
         jobs = getattr(args, "jobs", None)
         if jobs is not None and jobs < 1:

@@ -223,7 +223,7 @@ def test_limits_parse_overrides_and_names_bad_ones():
         Limits.parse(["speed=3"])
     with pytest.raises(ValueError, match="needs a number"):
         Limits.parse(["memory_mb=lots"])
-    with pytest.raises(ValueError, match="must be positive"):
+    with pytest.raises(ValueError, match="must be a positive finite number"):
         Limits.parse(["processes=0"])
 
 
@@ -232,6 +232,37 @@ def test_cli_refuses_a_bad_limit(tmp_path, capsys):
     status = main(["grade", str(tmp_path), "--out", str(tmp_path / "o"), "--limit", "nope=1"])
     assert status == 2
     assert "unknown limit" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "args, says",
+    [
+        (["--call-timeout", "-1"], "--call-timeout must be a positive number of seconds, got -1"),
+        (["--call-timeout", "0"], "--call-timeout must be a positive number of seconds, got 0"),
+        (["--lesson-timeout", "0"], "--lesson-timeout must be a positive number of seconds"),
+        (["--lesson-timeout", "nan"], "--lesson-timeout must be a positive number of seconds"),
+        (["--limit", "call_timeout=inf"], "limit call_timeout must be a positive finite number"),
+        (["--limit", "memory_mb=0"], "limit memory_mb must be a positive finite number"),
+    ],
+)
+def test_cli_refuses_timeouts_that_are_not_positive(tmp_path, capsys, args, says):
+    """A zero, negative or non-finite time limit is a usage error, never graded with or ignored."""
+    status = main(["grade", str(tmp_path), "--out", str(tmp_path / "o"), *args])
+    assert status == 2
+    assert says in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
+
+
+def test_cli_timeouts_reach_the_limits(tmp_path, capsys):
+    """--call-timeout and --lesson-timeout set the limits the report's isolation line states."""
+    (tmp_path / "similarity.py").write_text(SIMILARITY.solution.read_text())
+    out = tmp_path / "o"
+    status = main(["grade", str(tmp_path), "--out", str(out), "--lesson", "03",
+                   "--call-timeout", "3.5", "--lesson-timeout", "45"])  # fmt: skip
+    assert status == 0
+    report = json.loads((out / tmp_path.name / "results.json").read_text())
+    assert "3.5 s per call" in report["extra_data"]["isolation"]
+    assert "45 s per lesson" in report["extra_data"]["isolation"]
 
 
 # --- choosing and describing the isolation ----------------------------------------------------
