@@ -34,14 +34,13 @@ def check_files(lessons: Sequence[Lesson]) -> list[str]:
 
 
 def seed_base(workspace: Workspace, secret: str | None, module: str) -> str:
-    """The base of a lesson's hidden seeds: its own module's content and the instructor's secret.
+    """The base of a lesson's hidden seeds: the submission's modules, the secret, the lesson.
 
-    Only the lesson's own module counts: a lesson scores the same whether it is graded alone
-    or with the others, and whatever the other lessons' files hold.
+    Every lesson module the submission holds counts (see Workspace.content): a check can read
+    them all, so none of them can keep answers from one submission to the next.
     """
     secret = secret if secret is not None else os.environ.get("EMBEDLAB_SECRET", "")
-    digest = workspace.module_digest(module)
-    return hashlib.sha256(f"{secret}\0{digest}".encode()).hexdigest()
+    return hashlib.sha256(f"{secret}\0{module}\0{workspace.content}".encode()).hexdigest()
 
 
 def run_checks(

@@ -132,7 +132,8 @@ def _cache_key(tree: dict, buffers: list[bytes]) -> bytes | None:
 class Budget:
     """How many more values a frame may decode into: each one must be paid for by its bytes.
 
-    Every JSON node and every item of a column costs one; a frame of B bytes holds at most
+    Every JSON node and every item of a column costs one, a numpy array one more and one per
+    dimension (an array object is far bigger than a number); a frame of B bytes holds at most
     about B values, so a short frame cannot make the receiver build millions of objects.
     """
 
@@ -144,6 +145,11 @@ class Budget:
         self.left -= units
         if self.left < 0:
             raise ChannelError("reply too large to decode")
+
+
+def array_cost(ndim: int) -> int:
+    """What one decoded array costs the budget, besides its node: its object and its shape."""
+    return 1 + ndim
 
 
 def _uncolumn(desc, n, buffers: list[bytes], budget: Budget) -> list:
@@ -169,6 +175,9 @@ def _uncolumn(desc, n, buffers: list[bytes], budget: Budget) -> list:
             raise ChannelError("malformed column shape")
         if not all(type(d) is int and 0 <= d < _INT_LIMIT for d in shape):
             raise ChannelError("malformed column shape")
+        if n and math.prod(shape) * dtype.itemsize == 0:  # the encoder sends those one by one
+            raise ChannelError("a column of empty arrays")
+        budget.spend(n * array_cost(len(shape)))
         if n * math.prod(shape) * dtype.itemsize != len(buf):
             raise ChannelError("column of arrays does not match its length")
         return list(_view(buf, dtype).reshape([n, *shape]))
@@ -314,6 +323,7 @@ def decode(tree, buffers: list[bytes], depth: int, budget: Budget | None = None)
             raise ChannelError("malformed array shape")
         if not all(type(n) is int and 0 <= n < _INT_LIMIT for n in shape):
             raise ChannelError("malformed array shape")
+        budget.spend(array_cost(len(shape)))
         index = tree["buf"]
         if type(index) is not int or not 0 <= index < len(buffers):
             raise ChannelError("array buffer index out of range")

@@ -75,8 +75,9 @@ def describe_isolation(kind: str, limits: Limits | None = None) -> str:
     """One line for reports: what isolated the student's code."""
     lim = limits or Limits()
     common = (
-        f"seccomp (no sockets, ptrace, IPC or namespaces); per process {lim.memory_mb} MB of "
-        f"memory, {lim.cpu_seconds} s of CPU, files up to {lim.file_size_mb} MB; "
+        "seccomp (no sockets, ptrace, IPC, memfds or namespaces); per process "
+        f"{lim.memory_mb} MB of memory, {lim.cpu_seconds} s of CPU, files up to "
+        f"{lim.file_size_mb} MB, {lim.open_files} open files; "
         f"{lim.call_timeout:g} s per call, {lim.import_timeout:g} s to import, "
         f"{lim.lesson_timeout:g} s per lesson; "
         "a fresh process per check, killed with all it started"

@@ -29,6 +29,7 @@ class Limits:
     cpu_seconds: int = 120  # CPU time per process
     reply_mb: int = 64  # largest reply a call may send back
     output_chars: int = 2000  # characters of the student's output kept per check
+    open_files: int = 128  # descriptors per process; also caps those sent in flight on a socket
     sandbox_uid: int = 61000  # first uid of the dedicated sandbox uids (root only)
 
     @classmethod
@@ -69,6 +70,7 @@ def limit_resources(limits: Limits, isolation: str) -> Callable[[], None]:
             (resource.RLIMIT_CORE, 0),
             (resource.RLIMIT_CPU, limits.cpu_seconds),
             (resource.RLIMIT_NPROC, processes),
+            (resource.RLIMIT_NOFILE, limits.open_files),
         ):
             with contextlib.suppress(ValueError, OSError):
                 resource.setrlimit(res, (value, value))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import linecache
 import os
+import resource
 import select
 import signal
 import socket
@@ -15,6 +16,7 @@ from processes import bare_fork, children, nuke, pidfd, reap_all
 from seccomp import seccomp_program
 
 PROBE_SECONDS = 5.0  # compiling one module; far more than any real lesson module needs
+PROBE_KB = 64 << 10  # memory compiling it may take, beyond the root's own (KB, as rusage)
 
 
 def _status(status: int) -> dict:
@@ -31,6 +33,16 @@ def _keep_lines(path: str, source: bytes) -> None:
     except (UnicodeDecodeError, OSError):
         return
     linecache.cache[path] = (info.st_size, info.st_mtime, lines, path)
+
+
+def _resident_kb() -> int:
+    """This process's resident memory now, in KB (its rusage peak may predate its exec)."""
+    try:
+        with open("/proc/self/statm", "rb") as f:
+            pages = int(f.read().split()[1])
+    except (OSError, ValueError, IndexError):
+        return 0
+    return pages * (resource.getpagesize() >> 10)
 
 
 class Spare:
@@ -97,7 +109,12 @@ class Root:
         return self.codes[module]
 
     def _probe(self, module: str) -> bool:
-        """Whether a locked-down child compiles `module` and exits cleanly within the limit."""
+        """Whether a locked-down child compiles `module` cleanly, in time and in little memory.
+
+        A module can be cheap to read and dear to compile (a chain of half a million
+        comparisons takes 600 MB): the root keeps what it compiles, and every check forked
+        from it would start with that memory, so such a module is left to each check.
+        """
         pid = bare_fork()
         if pid == 0:
             code = 1
@@ -124,8 +141,10 @@ class Root:
                 os.kill(pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
-        _, status = os.waitpid(pid, 0)
-        return done and os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+        _, status, usage = os.wait4(pid, 0)
+        grew = usage.ru_maxrss - _resident_kb()  # the probe started as a copy of the root
+        clean = os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+        return done and clean and grew < PROBE_KB
 
     def fork_spare(self, module: str | None = None) -> Spare:
         """Fork a child that locks itself down and waits for orders, having parsed `module`."""

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from autograder.lessons import Lesson
+from autograder.lessons import Lesson, load_lessons
 
 MAX_MODULE_BYTES = 1 << 20
 MAX_ZIP_BYTES = 50 << 20
@@ -32,18 +32,8 @@ class Workspace:
     found: dict[str, str] = field(default_factory=dict)
     missing: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
-
-    @property
-    def digest(self) -> str:
-        """A hash of the modules' content (every lesson's)."""
-        parts = "".join(self.module_digest(module) for module in sorted(self.found))
-        return hashlib.sha256(parts.encode()).hexdigest()
-
-    def module_digest(self, module: str) -> str:
-        """A hash of one lesson's module (empty when missing): the base of its hidden seeds."""
-        path = self.path / f"{module}.py"
-        data = path.read_bytes() if module in self.found and path.is_file() else b""
-        return hashlib.sha256(module.encode() + b"\0" + data).hexdigest()
+    # A hash of every lesson module the submission holds, graded this time or not.
+    content: str = ""
 
     def copy(self) -> Workspace:
         """The same workspace in a folder of its own (for a second sandbox, with its own uid)."""
@@ -172,6 +162,24 @@ def _naming_hints(root: Path, lessons: Sequence[Lesson]) -> list[str]:
     return hints
 
 
+def _content_digest(root: Path) -> str:
+    """A hash of every lesson module the submission holds, for every lesson of the pack.
+
+    It is the base of every lesson's hidden inputs. A check can read all the modules of its
+    sandbox, so a lesson's inputs must change whenever any of them does: answers kept in
+    another lesson's module must not survive a resubmission. Modules not graded this time
+    count too, so a lesson draws the same inputs graded alone (--lesson) or with the others.
+    """
+    digest = hashlib.sha256()
+    for lesson in load_lessons():
+        found = _candidates(root, lesson)
+        data = b""
+        if found and found[0].stat().st_size <= MAX_MODULE_BYTES:
+            data = found[0].read_bytes()
+        digest.update(f"{lesson.module}\0{len(data)}\0".encode() + data)
+    return digest.hexdigest()
+
+
 def build_workspace(
     submission: Path, lessons: Sequence[Lesson], name: str | None = None
 ) -> Workspace:
@@ -208,6 +216,7 @@ def build_workspace(
             ws.found[lesson.module] = str(chosen.relative_to(root))
         if not ws.found:
             ws.notes += _naming_hints(root, lessons)
+        ws.content = _content_digest(root)
     except SubmissionError:
         ws.cleanup()
         raise

@@ -396,3 +396,42 @@ def test_worker_cache_hands_out_copies():
         codec.CACHING = old
         codec._DECODED.clear()
     assert second == vocab and second is not first
+
+
+def test_a_column_of_empty_arrays_is_refused():
+    """The encoder sends empty arrays one node each; a column of them is an amplification bomb
+    (millions of array objects, some 480 bytes each with 31 axes, from one buffer of none)."""
+    tree = {"$": "clist", "n": 5, "v": {"k": "a", "b": 0, "dtype": "<f8", "shape": [0] * 31}}
+    with pytest.raises(ChannelError, match="column of empty arrays"):
+        channel.unpack(frame_of(tree, [b""]))
+
+
+def test_white_space_in_the_header_pays_for_nothing():
+    """A header padded with blanks cannot buy the values its length would otherwise pay for."""
+    many = {"$": "flat", "v": [0] * 3000}
+    head = json.dumps({"m": many, "b": []}, separators=(",", ":")).encode()
+    assert channel.unpack(struct.pack(">I", len(head)) + head) == [0] * 3000
+    tight = {"$": "clist", "n": 4000, "v": {"k": "a", "b": 0, "dtype": "|i1", "shape": [1]}}
+    body = frame_of(tight, [b"\1" * 4000])
+    padded = json.dumps({"m": tight, "b": [4000]}).encode() + b" " * 20000
+    padded_body = struct.pack(">I", len(padded)) + padded
+    padded_body += bytes(-len(padded_body) % channel.ALIGN) + b"\1" * 4000
+    for frame in (body, padded_body):  # 1-byte arrays cost more than the bytes they come in
+        with pytest.raises(ChannelError, match="too large to decode"):
+            channel.unpack(frame)
+
+
+def test_arrays_pay_for_their_dimensions():
+    """An array costs its node, its object and each dimension; small real arrays still fit."""
+    fine = channel.pack([np.zeros(3, dtype=np.int8)] * 3000)
+    assert len(channel.unpack(fine[4:])) == 3000
+    deep = {"$": "clist", "n": 500, "v": {"k": "a", "b": 0, "dtype": "|i1", "shape": [1] * 30}}
+    with pytest.raises(ChannelError, match="too large to decode"):
+        channel.unpack(frame_of(deep, [b"\1" * 500]))
+
+
+@pytest.mark.parametrize("dtype, value", [("|i1", 1000), ("<u2", -1), ("|u1", 2**70)])
+def test_a_scalar_out_of_its_dtypes_range_is_a_channel_error(dtype, value):
+    """numpy refuses to build the scalar (OverflowError); the grader sees a ChannelError."""
+    with pytest.raises(ChannelError):
+        channel.unpack(frame_of({"$": "scalar", "dtype": dtype, "v": value}))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shutil
@@ -32,7 +33,7 @@ from autograder.student import (
     student_exception,
 )
 from autograder.submissions import grade_submission
-from autograder.uids import INNER_UID, UID_SLOTS
+from autograder.uids import INNER_UID, UID_SLOTS, is_root
 from autograder.workspace import build_workspace
 
 IS_ROOT = os.geteuid() == 0
@@ -138,6 +139,19 @@ def fill_tmp():
         return total, exc.errno
     return total, None
 
+def hoard():
+    """Memory no rlimit counts: memfds, and as many pipes as the descriptors allow."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    memfd = libc.syscall(319 if os.uname().machine == "x86_64" else 279, b"hoard", 0)
+    memfd_errno = ctypes.get_errno() if memfd < 0 else 0
+    pipes = []
+    try:
+        while len(pipes) < 100000:
+            pipes += os.pipe()
+    except OSError:
+        pass
+    return memfd_errno, len(pipes)
+
 def spin():
     while True:
         pass
@@ -211,6 +225,7 @@ def test_limit_defaults_are_the_documented_ones():
         cpu_seconds=120,
         reply_mb=64,
         output_chars=2000,
+        open_files=128,
         sandbox_uid=61000,
     )
 
@@ -385,6 +400,21 @@ def test_memory_file_size_and_time_limits_hold(isolation, probe_dir):
         worker.close()
 
 
+@pytest.mark.parametrize("isolation", ISOLATIONS)
+def test_memory_no_rlimit_counts_is_refused_or_capped(isolation, probe_dir):
+    """memfd_create is denied (its pages count against no limit, and a memfd sent to the grader
+    over the channel outlives the sandbox); descriptors, and so pipes and fds in flight, are
+    capped at open_files."""
+    limits = Limits(open_files=40)
+    worker = Worker(probe_dir, limits, isolation)
+    try:
+        memfd_errno, fds = call(worker, "hoard")
+    finally:
+        worker.close()
+    assert memfd_errno == errno.EPERM, f"memfd_create gave errno {memfd_errno}"
+    assert 0 < fds < limits.open_files
+
+
 @needs_bwrap
 def test_private_tmp_is_small_and_wiped_between_checks(probe_dir):
     """/tmp holds at most tmp_mb, and what a check writes there is gone for the next one."""
@@ -544,24 +574,25 @@ def test_seed_depends_on_content_and_secret(tmp_path):
             ws.cleanup()
 
 
-def test_a_lessons_seed_ignores_the_other_lessons_files(tmp_path):
-    """Changing or adding another lesson's module leaves a lesson's hidden inputs as they were."""
+def test_every_module_of_the_submission_feeds_every_lessons_seed(tmp_path):
+    """A check can read every module of its sandbox, so answers kept in another lesson's module
+    must not survive a resubmission: changing any module draws other inputs for every lesson.
+    Modules not graded this time count too: a lesson draws the same inputs alone or not."""
     tokens, embedding = find_lesson("01-tokens"), find_lesson("02-embedding")
-    lessons = [tokens, SIMILARITY, embedding]
-    for name, extra in (("a", "x = 1\n"), ("b", "x = 2  # typo fixed\n")):
+    for name, extra in (("a", "x = 1\n"), ("b", "x = 2  # answers kept here\n")):
         (tmp_path / name).mkdir()
         (tmp_path / name / "similarity.py").write_text("def f():\n    return 1\n")
         (tmp_path / name / "tokens.py").write_text(extra)
-    (tmp_path / "c").mkdir()
-    (tmp_path / "c" / "similarity.py").write_text("def f():\n    return 1\n")
-    spaces = [build_workspace(tmp_path / name, lessons) for name in ("a", "b", "c")]
+    a_all = build_workspace(tmp_path / "a", [tokens, SIMILARITY, embedding])
+    a_alone = build_workspace(tmp_path / "a", [SIMILARITY])
+    b_all = build_workspace(tmp_path / "b", [tokens, SIMILARITY, embedding])
     try:
-        same = {seed_base(ws, "k", "similarity") for ws in spaces}
-        assert len(same) == 1, "another lesson's file changed this lesson's seed"
-        assert seed_base(spaces[0], "k", "tokens") != seed_base(spaces[1], "k", "tokens")
-        assert seed_base(spaces[0], "k", "embedding") == seed_base(spaces[2], "k", "embedding")
+        assert seed_base(a_all, "k", "similarity") == seed_base(a_alone, "k", "similarity")
+        assert seed_base(a_all, "k", "similarity") != seed_base(b_all, "k", "similarity")
+        assert seed_base(a_all, "k", "similarity") != seed_base(a_all, "k", "embedding")
+        assert "tokens" not in a_alone.found, "--lesson 03 must not show tokens.py to the checks"
     finally:
-        for ws in spaces:
+        for ws in (a_all, a_alone, b_all):
             ws.cleanup()
 
 
@@ -774,3 +805,29 @@ def test_a_killed_graders_workspace_is_closed_to_the_next_sandbox_of_its_uid():
         worker.close()
         shutil.rmtree(stale, ignore_errors=True)
         shutil.rmtree(ws, ignore_errors=True)
+
+
+@pytest.mark.skipif(not is_root(), reason="under the uid fallback the root is the worker itself")
+def test_a_module_dear_to_compile_is_not_kept_by_the_root(probe_dir):
+    """A module cheap to read and dear to compile (a chain of 200,000 comparisons takes about
+    240 MB) is left to each check: the root, whose memory every check inherits, stays small."""
+    (probe_dir / "chain.py").write_text(
+        "def f():\n    return " + " < ".join(["1"] * 200_000) + "\n\n\ndef g():\n    return 7\n"
+    )
+    (probe_dir / "chain.py").chmod(0o644)
+    # A grader holding much memory when it starts the worker: the worker's rusage peak starts
+    # from it (even across exec), so the root must not judge the probe by its own peak.
+    held = b"x" * (400 << 20)  # written, so resident
+    worker = Worker(probe_dir, Limits(import_timeout=20, call_timeout=20), "uid")
+    worker.start()
+    del held
+    try:
+        for _ in range(2):  # the first check has the root probe it; the second would inherit it
+            worker.begin_check("chain")
+            assert worker.call("g", (), {})["value"] == 7
+            worker.end_check()
+        status = Path(f"/proc/{worker.process.pid}/status").read_text()
+        rss_kb = int(status.split("VmRSS:")[1].split()[0])
+    finally:
+        worker.close()
+    assert rss_kb < 120 << 10, f"the worker's root holds {rss_kb >> 10} MB after compiling"

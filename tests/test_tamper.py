@@ -301,6 +301,9 @@ EVIDENCE = {
     "decode_bomb": ["reply too large to decode"],
     "out_accumulate": ["Your code printed:"],
     "slow_compare": ["ran past the lesson's 2.5 s time limit"],
+    "memfd_hoard": ["memfd refused: EPERM; pipes opened: "],
+    "column_bomb": ["malformed reply (reply too large to decode)"],
+    "scalar_overflow": ["malformed reply (malformed value:"],
 }
 ABSENT = {
     "state_across_checks": ["learned from an earlier check"],
@@ -311,7 +314,7 @@ SEPARATE = {"kill_grader", "ptrace_grader"}  # aimed at the grader's own process
 UID_ATTACKS = [
     "exit_in_call", "forge_report_daemon", "fork_bomb", "disk_flood", "read_solution",
     "network", "kill_grader", "steal_secrets", "state_across_checks", "write_pack",
-    "ptrace_grader", "memory_flood",
+    "ptrace_grader", "memory_flood", "memfd_hoard",
 ]  # fmt: skip
 UID_EVIDENCE = {  # where the uid fallback stops the attack by other means than bwrap
     "write_pack": ["PermissionError"],

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import ast
-
 import pytest
 
+from autograder.byhand import by_hand_problems
 from autograder.modeldata import minilm_tokenizer
 
 HAN = "人工智能"
@@ -274,149 +273,6 @@ def test_utf8_is_built_by_hand(student, student_source):
         "in utf8_decode. This check reads your code: str.encode, bytes.decode, codecs and "
         "bytes(text, 'utf-8') do the lesson's work for you."
     )
-
-
-CODEC_MODULE = "codecs"
-BLOCKS = (ast.If, ast.Try, ast.TryStar, ast.With, ast.For, ast.While, ast.ExceptHandler)
-
-
-def _module_bindings(tree: ast.Module) -> dict[str, list[ast.AST]]:
-    """Every statement binding a name at module level: also in if/try/with/for, or by `global`."""
-    found: dict[str, list[ast.AST]] = {}
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Global):
-            for name in node.names:
-                found.setdefault(name, []).append(node)
-
-    def visit(body: list) -> None:
-        for node in body:
-            names: list[str] = []
-            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-                names = [node.name]
-            elif isinstance(node, ast.Import | ast.ImportFrom):
-                names = [(a.asname or a.name).split(".")[0] for a in node.names]
-            elif isinstance(node, ast.AnnAssign) and node.value is None:
-                names = []  # a bare annotation binds nothing
-            elif isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign | ast.For | ast.With):
-                targets = list(node.targets) if isinstance(node, ast.Assign) else []
-                targets += [getattr(node, "target", None)]
-                targets += [i.optional_vars for i in getattr(node, "items", [])]
-                names = [
-                    n.id
-                    for t in targets
-                    if t is not None
-                    for n in ast.walk(t)
-                    if isinstance(n, ast.Name)
-                ]
-            for name in names:
-                found.setdefault(name, []).append(node)
-            if isinstance(node, BLOCKS):
-                for field in ("body", "orelse", "finalbody", "handlers"):
-                    visit(getattr(node, field, []))
-
-    visit(tree.body)
-    return found
-
-
-def _alias_target(node: ast.AST) -> ast.expr | None:
-    """The value of a plain `name = value` (or `name: T = value`), else None."""
-    if isinstance(node, ast.Assign) and all(isinstance(t, ast.Name) for t in node.targets):
-        return node.value
-    if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
-        return node.value
-    return None
-
-
-def _resolve(name: str, bindings: dict, problems: list[str]) -> list[ast.AST]:
-    """The defs and lambdas a module-level name stands for, following `name = other_name`."""
-    bodies: list[ast.AST] = []
-    seen: set[str] = set()
-    todo = [(name, name)]
-    while todo:
-        current, chain = todo.pop()
-        if current in seen:
-            continue
-        seen.add(current)
-        if current not in bindings:
-            problems.append(f"{chain} is not a function defined in your module")
-            continue
-        for node in bindings[current]:
-            value = _alias_target(node)
-            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-                bodies.append(node)
-            elif isinstance(value, ast.Lambda):
-                bodies.append(value)
-            elif isinstance(value, ast.Name):
-                todo.append((value.id, f"{chain} (= {value.id})"))
-            else:
-                text = ast.unparse(node).splitlines()[0]
-                text = text if len(text) <= 60 else text[:60] + " ..."
-                problems.append(f"{chain} is bound at line {node.lineno} by `{text}`, not by a def")
-    return bodies
-
-
-def _codec_use(node: ast.AST, bindings: dict) -> str | None:
-    """How a piece of code hands the work to Python's codec (".encode", "codecs.encode"), or None."""
-    if isinstance(node, ast.Attribute):
-        if node.attr in ("encode", "decode"):
-            return f".{node.attr}"
-        if isinstance(node.value, ast.Name) and _is_codecs(node.value.id, bindings):
-            return f"{node.value.id}.{node.attr}"
-    if isinstance(node, ast.Import | ast.ImportFrom):
-        modules = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module]
-        if CODEC_MODULE in modules:
-            return f"an import of {CODEC_MODULE}"
-    if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
-        imported = [b for b in bindings.get(node.id, []) if isinstance(b, ast.ImportFrom)]
-        if any(b.module == CODEC_MODULE for b in imported):
-            return f"{node.id} from {CODEC_MODULE}"
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
-        if (
-            node.func.id in ("bytes", "bytearray", "str")
-            and len(node.args) + len(node.keywords) >= 2
-        ):
-            return f"{node.func.id}(..., encoding)"  # bytes(text, "utf-8"), str(data, "utf-8")
-    return None
-
-
-def _is_codecs(name: str, bindings: dict) -> bool:
-    """Whether a name is the codecs module (imported as itself or under another name)."""
-    if name == CODEC_MODULE:
-        return True
-    imports = [b for b in bindings.get(name, []) if isinstance(b, ast.Import)]
-    return any(a.name == CODEC_MODULE and a.asname == name for b in imports for a in b.names)
-
-
-def by_hand_problems(source: str, roots: tuple[str, ...]) -> tuple[list[str], list[str]]:
-    """What keeps the named functions from being checked or shows them using Python's codec.
-
-    The first list says which root is not a def (or an alias of one, or a lambda) of the
-    module; the second lists codec uses in the roots and in every module-level function,
-    class or value their code refers to.
-    """
-    tree = ast.parse(source)
-    bindings = _module_bindings(tree)
-    not_defs: list[str] = []
-    found: list[str] = []
-    for root in roots:
-        todo = [(body, root) for body in _resolve(root, bindings, not_defs)]
-        seen: set[int] = set()
-        while todo:
-            code, path = todo.pop()
-            if id(code) in seen:
-                continue
-            seen.add(id(code))
-            for node in ast.walk(code):
-                how = _codec_use(node, bindings)
-                if how is not None:
-                    found.append(f"{path} uses {how} at line {node.lineno}")
-                if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
-                    for bound in bindings.get(node.id, []):
-                        value = _alias_target(bound)
-                        target = bound if value is None else value
-                        if not isinstance(bound, ast.Import | ast.ImportFrom):
-                            todo.append((target, f"{path} (through {node.id})"))
-    return list(dict.fromkeys(not_defs)), list(dict.fromkeys(found))
 
 
 def test_results_are_lists_of_python_ints(student):
