@@ -6,6 +6,7 @@ import functools
 import os
 import re
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -121,17 +122,30 @@ def load_lesson(folder: Path, root: Path | None = None) -> Lesson:
     )
 
 
-@functools.cache
-def _load_all(root: Path) -> tuple[Lesson, ...]:
-    exercises = root / "exercises"
+def holds_lessons(folder: Path) -> bool:
+    """Whether `folder` is an exercises folder: it holds NN-slug/lesson.toml lesson folders."""
+    try:
+        return any(_SLUG.match(p.name) and (p / "lesson.toml").is_file() for p in folder.iterdir())
+    except OSError:
+        return False
+
+
+def lessons_in(exercises: Path, root: Path | None = None) -> tuple[Lesson, ...]:
+    """Load every lesson folder of an exercises folder, in order (the pack's, or a copy's)."""
+    exercises = Path(exercises)
     if not exercises.is_dir():
-        raise LessonError(f"{root}: no exercises/ folder")
+        raise LessonError(f"{exercises.parent}: no exercises/ folder")
     folders = sorted(p for p in exercises.iterdir() if p.is_dir() and _SLUG.match(p.name))
-    lessons = tuple(load_lesson(p, root) for p in folders)
+    lessons = tuple(load_lesson(p, root or exercises.parent) for p in folders)
     modules = [lesson.module for lesson in lessons]
     if len(set(modules)) != len(modules):
         raise LessonError(f"{exercises}: two lessons share a module name")
     return lessons
+
+
+@functools.cache
+def _load_all(root: Path) -> tuple[Lesson, ...]:
+    return lessons_in(root / "exercises", root)
 
 
 def load_lessons(root: Path | None = None) -> tuple[Lesson, ...]:
@@ -139,10 +153,15 @@ def load_lessons(root: Path | None = None) -> tuple[Lesson, ...]:
     return _load_all(Path(root).resolve() if root else pack_root())
 
 
-def find_lesson(key: str, root: Path | None = None) -> Lesson:
-    """Find a lesson by slug, number ("03") or module name."""
-    for lesson in load_lessons(root):
+def pick_lesson(key: str, lessons: Sequence[Lesson]) -> Lesson:
+    """The lesson named by slug, number ("03") or module name, among `lessons`."""
+    for lesson in lessons:
         if key in (lesson.slug, lesson.module, f"{lesson.order:02d}", str(lesson.order)):
             return lesson
-    known = ", ".join(lesson.slug for lesson in load_lessons(root))
+    known = ", ".join(lesson.slug for lesson in lessons)
     raise LessonError(f"no lesson {key!r}; the lessons are: {known}")
+
+
+def find_lesson(key: str, root: Path | None = None) -> Lesson:
+    """Find a lesson of the pack by slug, number ("03") or module name."""
+    return pick_lesson(key, load_lessons(root))

@@ -7,8 +7,16 @@ from pathlib import Path
 import pytest
 
 from autograder.feedback import describe_failure
-from autograder.lessons import Lesson, LessonError, find_lesson, load_lessons
+from autograder.lessons import (
+    Lesson,
+    LessonError,
+    holds_lessons,
+    lessons_in,
+    load_lessons,
+    pick_lesson,
+)
 from autograder.limits import Limits
+from autograder.plugin import module_in
 from autograder.pytest_run import run_pytest
 
 
@@ -39,20 +47,26 @@ class _Collector:
 
 
 def exercises_dir(chosen: Path | None, start: Path | None = None) -> Path | None:
-    """The student's exercises folder: --dir, else the nearest exercises/ here or above.
+    """The student's exercises folder: --dir (or its lesson folder's parent), else the nearest
+    here or above; None when there is none.
 
-    From inside a lesson folder (exercises/03-similarity) that is its parent. None when there is
-    none: checking the pack's own stubs instead would report someone else's work.
+    From inside a lesson folder (exercises/03-similarity) that is its parent; a folder holding
+    exercises/ gives that. Checking the pack's own stubs instead would report someone else's
+    work, so nothing else is taken.
     """
     if chosen is not None:
-        return Path(chosen)
-    start = Path.cwd() if start is None else start
-    slugs = {lesson.slug for lesson in load_lessons()}
-    for folder in (start, *start.parents):
-        if (folder / "exercises").is_dir():
+        chosen = Path(chosen).resolve()
+        candidates: tuple[Path, ...] = (chosen, chosen.parent)  # --dir or its lesson folder
+    else:
+        start = (Path.cwd() if start is None else start).resolve()
+        candidates = (start, *start.parents)
+    for folder in candidates:
+        if holds_lessons(folder / "exercises"):
             return folder / "exercises"
-        if folder.name == "exercises" or any((folder / slug).is_dir() for slug in slugs):
+        if holds_lessons(folder):
             return folder
+        if chosen is not None and not (chosen / "lesson.toml").is_file():
+            return None  # --dir is not a lesson folder: its parent is none of our business
     return None
 
 
@@ -64,24 +78,38 @@ def run_public(lessons: list[Lesson], folder: Path) -> _Collector:
     return collector
 
 
+def _pick(key: str | None, lessons) -> list[Lesson]:
+    return [pick_lesson(key, lessons)] if key else list(lessons)
+
+
 def main_check(key: str | None, folder: Path | None, lang: str = "en") -> int:
     """Print each lesson's progress, failures and hints; 0 only when every check passes."""
+    found = exercises_dir(folder)
     try:
-        lessons = [find_lesson(key)] if key else list(load_lessons())
+        if found is not None:
+            # The copy's own lessons and public checks: nothing of the pack need be installed
+            # beside it (a wheel carries no exercises).
+            lessons = _pick(key, lessons_in(found))
+        elif folder is not None and Path(folder).is_dir():
+            # Modules side by side (a submission, say), checked with the pack's own checks.
+            lessons = _pick(key, load_lessons())
+            if not any(module_in(Path(folder), lesson).is_file() for lesson in lessons):
+                names = ", ".join(f"{lesson.module}.py" for lesson in lessons)
+                print(f"embedlab check: {folder} holds no lesson module ({names})")
+                return 2
+            found = Path(folder)
     except LessonError as exc:
         print(f"embedlab check: {exc}")
         return 2
-    found = exercises_dir(folder)
     if found is None:
+        where = f"at {folder}" if folder is not None else f"in {Path.cwd()}"
         print(
-            f"embedlab check: no exercises folder in {Path.cwd()} or above it; "
-            "run it where your exercises/ folder is, or give --dir DIR"
+            f"embedlab check: no exercises folder {where} or above it (an exercises folder holds "
+            "the lessons' folders, 01-tokens/ and the others); run it in your copy, or give "
+            "--dir DIR"
         )
         return 2
     folder = found
-    if not folder.is_dir():
-        print(f"embedlab check: no exercises folder at {folder}")
-        return 2
     print(f"checking {folder.resolve()}")
     collector = run_public(lessons, folder)
     all_passed = True

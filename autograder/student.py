@@ -116,6 +116,11 @@ def import_path(path: Path, name: str) -> types.ModuleType:
     return module
 
 
+# Imports that failed in this process, by file and version: the later checks of a run say so
+# at once instead of each waiting out the import's time limit again.
+_FAILED_IMPORTS: dict[tuple[str, int, int], str] = {}
+
+
 class DirectStudent:
     """Calls the student's module in this process: for self-checks on the student's own machine."""
 
@@ -131,15 +136,20 @@ class DirectStudent:
                 raise StudentImportFailed(
                     f"expected your module at {self._path}, but there is no such file"
                 )
+            info = self._path.stat()
+            version = (str(self._path.resolve()), info.st_mtime_ns, info.st_size)
+            if version in _FAILED_IMPORTS:
+                raise StudentImportFailed(_FAILED_IMPORTS[version])
             try:
                 with _alarm(self._timeout, f"importing {self._path.name}"):
                     self._module = import_path(self._path, f"student_{self._module_name}")
             except StudentTimeout as exc:
+                _FAILED_IMPORTS[version] = str(exc)
                 raise StudentImportFailed(str(exc)) from None
             except Exception as exc:
-                raise StudentImportFailed(
-                    f"importing {self._path.name} failed: {type(exc).__name__}: {exc}"
-                ) from exc
+                why = f"importing {self._path.name} failed: {type(exc).__name__}: {exc}"
+                _FAILED_IMPORTS[version] = why
+                raise StudentImportFailed(why) from exc
         return self._module
 
     def with_timeout(self, seconds: float) -> DirectStudent:

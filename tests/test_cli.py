@@ -306,3 +306,48 @@ def test_score_table_shows_the_path_behind_a_changed_name(minipack):
     table = report_mod.score_table([kept, renamed], load_lessons())
     assert "similarity-611d8e02: b/similarity.py" in table
     assert "similarity: a/similarity.py" not in table
+
+
+def test_check_needs_nothing_of_the_installed_pack(tmp_path, monkeypatch, capsys):
+    """A student's copy carries its lessons and public checks: check runs them even where the
+    installed pack has no exercises (as from a wheel), from inside a lesson's folder too."""
+    empty = tmp_path / "installed"
+    empty.mkdir()
+    monkeypatch.setenv("EMBEDLAB_ROOT", str(empty))  # an installed pack without exercises/
+    copy = tmp_path / "stu" / "exercises"
+    shutil.copytree(FIXTURES / "minipack" / "exercises", copy)
+    monkeypatch.chdir(copy / "01-demo")
+    assert main(["check"]) == 1  # the stub fails its checks
+    out = capsys.readouterr().out
+    assert out.splitlines()[0] == f"checking {copy.resolve()}"
+    assert "01-demo" in out and "0/" in out
+    assert main(["check", "--dir", str(copy / "01-demo"), "demo"]) == 1
+    assert capsys.readouterr().out.splitlines()[0] == f"checking {copy.resolve()}"
+
+
+def test_check_dir_without_lessons_or_modules_says_so(minipack, tmp_path, capsys):
+    """--dir naming a folder with no lesson and no lesson module exits 2 and says which it wanted."""
+    assert main(["check", "--dir", str(tmp_path)]) == 2
+    out = capsys.readouterr().out
+    assert "holds no lesson module (demo.py)" in out and "checking" not in out
+
+
+def test_check_imports_a_module_that_fails_once(tmp_path, monkeypatch, capsys):
+    """A module that fails at import costs one import per run, not one per check (a module that
+    hangs at import used to make every check wait out the 10 s limit again)."""
+    copy = tmp_path / "stu" / "exercises"
+    shutil.copytree(FIXTURES / "minipack" / "exercises", copy)
+    imports = tmp_path / "imports.txt"
+    checks = copy / "01-demo" / "test_demo.py"
+    checks.write_text(
+        checks.read_text() + '\n\ndef test_add_again(student):\n    """Adds again."""\n'
+        "    assert student.add([1], [2]) == [3]\n"
+    )
+    (copy / "01-demo" / "demo.py").write_text(
+        f"open({str(imports)!r}, 'a').write('x')\nraise RuntimeError('broken on purpose')\n"
+    )
+    monkeypatch.setenv("EMBEDLAB_ROOT", str(tmp_path / "stu"))
+    assert main(["check", "--dir", str(copy)]) == 1
+    out = capsys.readouterr().out
+    assert "RuntimeError: broken on purpose" in out
+    assert imports.read_text() == "x", "the module was imported once per check"
