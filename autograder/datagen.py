@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from autograder.lessons import Lesson, load_lessons
-from autograder.modeldata import DATA_FILE, ModelData, read_arrays
+from autograder.modeldata import DATA_FILE, ModelData, ModelDataError, read_arrays
 
 PACKAGED_MODEL = "packaged:all-MiniLM-L6-v2"
 COMMON_WORDS = 3000
@@ -61,7 +61,14 @@ def load_model(name: str | None = None):
     """Load a sentence-transformers model offline, on the CPU."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    from sentence_transformers import SentenceTransformer
+    try:
+        from sentence_transformers import SentenceTransformer
+    except ImportError as exc:
+        raise ModelDataError(
+            f"running the model needs sentence-transformers and torch ({exc}); install the "
+            "pack's model extra, torch first and pinned to its CPU build: "
+            "pip install torch==2.13.0 && pip install 'embedding-lab[model]'"
+        ) from None
 
     source = model_source(name)
     if source == PACKAGED_MODEL:
@@ -151,7 +158,11 @@ def compare(old: dict, new: dict, tol: float = 1e-5) -> list[str]:
 def main_data(model: str | None, out: Path | None, check: bool) -> int:
     """Generate (or, with check, verify) the data file; returns an exit status."""
     target = Path(out) if out else DATA_FILE
-    arrays = generate(model)
+    try:
+        arrays = generate(model)
+    except ModelDataError as exc:
+        print(f"embedlab data: {exc}")
+        return 2
     if check:
         problems = compare(read_arrays(target), arrays)
         for line in problems:

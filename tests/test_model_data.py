@@ -94,3 +94,16 @@ def test_compare_scales_its_bound_with_the_values():
     )
     small = {"v": np.full(8, 0.3, dtype=np.float32)}
     assert datagen.compare(small, {"v": small["v"] + np.float32(4e-5)})[0].startswith("v: values")
+
+
+def test_data_without_the_model_libraries_says_what_to_install(monkeypatch, capsys):
+    """Grading needs no torch, so the model libraries are an extra; `embedlab data` without
+    them exits 2 and names the install (torch pinned first), never a bare ImportError."""
+    import sys
+
+    from autograder.cli import main
+
+    monkeypatch.setitem(sys.modules, "sentence_transformers", None)  # as if not installed
+    assert main(["data", "--check"]) == 2
+    out = capsys.readouterr().out
+    assert "pip install torch==2.13.0" in out and "embedding-lab[model]" in out
