@@ -65,9 +65,9 @@ def load_model(name: str | None = None):
         from sentence_transformers import SentenceTransformer
     except ImportError as exc:
         raise ModelDataError(
-            f"running the model needs sentence-transformers and torch ({exc}); install the "
-            "pack's model extra, torch first and pinned to its CPU build: "
-            "pip install torch==2.13.0 && pip install 'embedding-lab[model]'"
+            f"running the model needs sentence-transformers and torch ({exc}); install "
+            "torch first, pinned to its CPU build, then the pack: "
+            "pip install torch==2.13.0 && pip install -e ."
         ) from None
 
     source = model_source(name)

@@ -14,6 +14,6 @@ fi
 
 # torch first and pinned: the pinned version is the CPU build; a bare requirement may pull CUDA.
 python3 -m pip install -q --disable-pip-version-check "torch==2.13.0"
-python3 -m pip install -q --disable-pip-version-check -e ".[dev,model]"
+python3 -m pip install -q --disable-pip-version-check -e ".[dev]"
 # Byte-compile the grader, checks and solutions once: every grading run imports them afresh.
 python3 -m compileall -q autograder exercises solutions >/dev/null

@@ -97,8 +97,8 @@ def test_compare_scales_its_bound_with_the_values():
 
 
 def test_data_without_the_model_libraries_says_what_to_install(monkeypatch, capsys):
-    """Grading needs no torch, so the model libraries are an extra; `embedlab data` without
-    them exits 2 and names the install (torch pinned first), never a bare ImportError."""
+    """`embedlab data` without the model libraries exits 2 and names the install (torch pinned
+    first), never a bare ImportError."""
     import sys
 
     from autograder.cli import main
@@ -106,4 +106,4 @@ def test_data_without_the_model_libraries_says_what_to_install(monkeypatch, caps
     monkeypatch.setitem(sys.modules, "sentence_transformers", None)  # as if not installed
     assert main(["data", "--check"]) == 2
     out = capsys.readouterr().out
-    assert "pip install torch==2.13.0" in out and "embedding-lab[model]" in out
+    assert "pip install torch==2.13.0" in out and "pip install -e ." in out
