@@ -123,18 +123,27 @@ def _extract_zip(path: Path, into: Path) -> Path:
     return into
 
 
-def _single_subfolder(root: Path) -> Path:
-    entries = [p for p in root.iterdir() if not p.name.startswith((".", "__MACOSX"))]
-    if len(entries) == 1 and entries[0].is_dir() and not entries[0].is_symlink():
-        return entries[0]
+def _single_subfolder(root: Path, lessons: Sequence[Lesson]) -> Path:
+    """Below folders that hold nothing but one folder (a zip of hw/work/, say): the first
+    folder where a lesson module is found or that holds more, so a zip and a folder unwrap
+    alike."""
+    for _ in range(MAX_ZIP_DEPTH):
+        if any(_candidates(root, lesson) for lesson in lessons):
+            return root
+        entries = [p for p in root.iterdir() if not p.name.startswith((".", "__MACOSX"))]
+        if len(entries) != 1 or not entries[0].is_dir() or entries[0].is_symlink():
+            return root
+        root = entries[0]
     return root
 
 
-def _source_root(submission: Path, scratch: Path) -> Path:
+def _source_root(submission: Path, scratch: Path, lessons: Sequence[Lesson]) -> Path:
     if submission.is_dir():
-        return _single_subfolder(submission) if not any(submission.glob("*.py")) else submission
+        if any(submission.glob("*.py")) or any(submission.glob("*.ipynb")):
+            return submission
+        return _single_subfolder(submission, lessons)
     if submission.suffix == ".zip":
-        return _single_subfolder(_extract_zip(submission, scratch / "unzipped"))
+        return _single_subfolder(_extract_zip(submission, scratch / "unzipped"), lessons)
     if submission.suffix in (".py", ".ipynb"):
         single = scratch / "single"
         single.mkdir()
@@ -151,8 +160,15 @@ def _naming_hints(root: Path, lessons: Sequence[Lesson]) -> list[str]:
     """For a submission where no lesson module was found: which files it had, and what to call them."""
     modules = [lesson.module for lesson in lessons]
     files = sorted(p for p in root.rglob("*") if p.suffix in (".py", ".ipynb") and p.is_file())
+    slugs = {lesson.module: lesson.slug for lesson in lessons}
     hints = []
     for file in files[:5]:
+        if file.stem in slugs:  # the right name in the wrong place
+            hints.append(
+                f"{file.relative_to(root)} is in a folder the grader does not look in: put it at "
+                f"the top of the submission or at exercises/{slugs[file.stem]}/{file.name}"
+            )
+            continue
         close = difflib.get_close_matches(file.stem.lower(), modules, n=1, cutoff=0.4)
         better = f"; did you mean {close[0]}{file.suffix}?" if close else ""
         hints.append(
@@ -189,7 +205,7 @@ def build_workspace(
     scratch = Path(tempfile.mkdtemp(prefix="embedlab-in-"))
     ws = Workspace(name=name or submission.stem or submission.name, path=path)
     try:
-        root = _source_root(submission, scratch)
+        root = _source_root(submission, scratch, load_lessons())  # the same root for any --lesson
         for lesson in lessons:
             found = _candidates(root, lesson)
             expected = (

@@ -172,3 +172,38 @@ def test_a_misnamed_module_gets_a_note_naming_the_right_name(tmp_path):
         assert ws.notes == []
     finally:
         ws.cleanup()
+
+
+def test_a_zip_and_a_folder_unwrap_nested_single_folders_alike(tmp_path, lessons):
+    """outer/inner/similarity.py is found in a folder and in a zip of that folder alike."""
+    folder = tmp_path / "dirnested" / "outer" / "inner"
+    folder.mkdir(parents=True)
+    (folder / "similarity.py").write_text("z = 3\n")
+    archive = tmp_path / "nested.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.write(folder / "similarity.py", "outer/inner/similarity.py")
+    for submission in (tmp_path / "dirnested", archive):
+        ws = build_workspace(submission, lessons)
+        try:
+            assert ws.found == {"similarity": "similarity.py"}, submission.name
+        finally:
+            ws.cleanup()
+
+
+def test_a_rightly_named_module_in_the_wrong_place_is_told_where_to_go(tmp_path, lessons):
+    """hw/similarity.py beside old/: the note says where to put it, not to rename it."""
+    for folder in ("hw", "old"):
+        (tmp_path / "sub" / folder).mkdir(parents=True)
+    (tmp_path / "sub" / "hw" / "similarity.py").write_text("x = 1\n")
+    (tmp_path / "sub" / "old" / "notes.py").write_text("x = 2\n")
+    ws = build_workspace(tmp_path / "sub", lessons)
+    try:
+        assert ws.found == {}
+        assert any(
+            note.startswith("hw/similarity.py is in a folder the grader does not look in")
+            and note.endswith("exercises/03-similarity/similarity.py")
+            for note in ws.notes
+        ), ws.notes
+        assert any(note.startswith("old/notes.py is not named after") for note in ws.notes)
+    finally:
+        ws.cleanup()
