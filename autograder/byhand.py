@@ -8,6 +8,7 @@ the source: each name is followed once per root, whatever the number of its uses
 from __future__ import annotations
 
 import ast
+import functools
 
 CODEC_MODULE = "codecs"
 _FROM_CODECS = "\0from-codecs"  # a key no name can be: the bindings' cache of _from_codecs
@@ -141,6 +142,13 @@ def by_hand_problems(source: str, roots: tuple[str, ...]) -> tuple[list[str], li
     module; the second lists codec uses in the roots and in every module-level function,
     class or value their code refers to.
     """
+    not_defs, found = _problems(source, tuple(roots))
+    return list(not_defs), list(found)
+
+
+@functools.lru_cache(maxsize=4)
+def _problems(source: str, roots: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    # A public and a hidden check both analyse the same module: parse and walk it once.
     tree = ast.parse(source)
     bindings = _module_bindings(tree)
     not_defs: list[str] = []
@@ -168,4 +176,4 @@ def by_hand_problems(source: str, roots: tuple[str, ...]) -> tuple[list[str], li
                     if id(target) not in seen:
                         seen.add(id(target))
                         todo.append((target, f"{path} (through {node.id})"))
-    return list(dict.fromkeys(not_defs)), list(dict.fromkeys(found))
+    return tuple(dict.fromkeys(not_defs)), tuple(dict.fromkeys(found))

@@ -249,15 +249,20 @@ def test_cosine_matrix_mismatched_columns_raise_value_error(student, reference, 
         student.cosine_matrix(B.tolist(), A.tolist())
 
 
-def test_cosine_matrix_is_vectorized(student, reference, minilm, rng):
+def test_cosine_matrix_is_vectorized(student, minilm, rng):
     """cosine_matrix on a whole vocabulary finishes within the time limit (no Python loops)."""
     B = minilm.matrix
     A = B[rng.choice(len(B), size=MATRIX_QUERIES, replace=False)]
     A = A + rng.normal(scale=0.01, size=A.shape).astype(np.float32)
     got = np.asarray(student.with_timeout(MATRIX_TIME_LIMIT).cosine_matrix(A, B), dtype=float)
-    want = reference.cosine_matrix(A, B)
-    assert got.shape == want.shape
-    assert np.allclose(got, want, rtol=0, atol=1e-5)
+    assert got.shape == (len(A), len(B))
+    # Every entry is compared, against cosines built in one float32 buffer straight from the
+    # float32 vectors (off by under 1e-6, far inside the tolerance): the reference's float64
+    # copies of the whole vocabulary cost the grader more than the student's call itself.
+    want = (A / np.linalg.norm(A, axis=1, keepdims=True)) @ B.T
+    want *= 1 / np.sqrt(np.einsum("ij,ij->i", B, B))
+    np.subtract(want, got, out=want, casting="unsafe")
+    assert float(np.abs(want, out=want).max()) <= 1e-5  # nan is never <=: it fails too
 
 
 def test_cosine_matrix_returns_a_float_array(student, reference, rng):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from autograder.byhand import by_hand_problems
-from autograder.modeldata import minilm_tokenizer
+from autograder.modeldata import minilm_tokenizer, minilm_vocab
 
 HAN = "人工智能"
 FAMILY = "\U0001f468\u200d\U0001f469\u200d\U0001f467"  # man ZWJ woman ZWJ girl
@@ -426,7 +426,7 @@ def test_wordpiece_uncovered_word_is_one_unk(student):
 def test_wordpiece_agrees_with_minilm(student):
     """wordpiece with MiniLM's own vocabulary splits words as the real tokenizer does."""
     tok = minilm_tokenizer()
-    vocab = tok.get_vocab()  # piece -> id, built afresh by the tokenizer
+    vocab = minilm_vocab()  # piece -> id, as tok.get_vocab() gives it (built once, shared)
     # A whole word, words of two and four pieces, and one that the pieces cannot cover.
     words = ["hello", "tokenization", "hippopotamus", "\u0133ssel"]
     for word in words:
