@@ -1,4 +1,4 @@
-"""Run every check of a submission's lessons: one pytest session per sandboxed worker, lessons
+"""Run every check of a submission's lessons: one sandboxed worker per grader process, lessons
 spread over the CPUs, results back in lesson order."""
 
 from __future__ import annotations
@@ -11,15 +11,12 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 
-import pytest
-
+from autograder.checkfiles import load_cases
 from autograder.grading import CheckResult, GradingSession
 from autograder.isolation import choose_isolation
-from autograder.lessons import Lesson
+from autograder.lessons import Lesson, pack_root
 from autograder.limits import Limits
 from autograder.modeldata import load_model_data
-from autograder.plugin import GRADING_PLUGIN
-from autograder.pytest_run import run_pytest
 from autograder.sandbox import Worker
 from autograder.spread import available_cpus, spread
 from autograder.workspace import Workspace
@@ -120,7 +117,7 @@ def _run_session(
     seeds: dict[str, str],
     worker: Worker | None = None,
 ) -> list[CheckResult]:
-    """One pytest session over `lessons` with one worker (a new one unless given)."""
+    """Run every check of `lessons` with one worker (a new one unless given)."""
     own = worker is None
     worker = Worker(workspace.path, limits, kind) if worker is None else worker
     session = GradingSession(
@@ -131,27 +128,12 @@ def _run_session(
         lessons={lesson.module: lesson for lesson in lessons},
     )
     try:
-        worker.launch()  # it boots while pytest collects; checks wait for its greeting
-        # --assert=plain: a public check's feedback is its own message, and pytest never spends
-        # the grader's time explaining a comparison with a huge value the student sent back
-        code = run_pytest(check_files(lessons), [_Named(session)], ["--assert=plain"])
+        worker.launch()  # it boots while the check files load; checks wait for its greeting
+        cases = [case for path in check_files(lessons) for case in load_cases(path, pack_root())]
+        session.run(cases)
     finally:
         if own:
             worker.close()
     if session.fatal is not None:  # a sandbox that cannot start is the grader's failure
         raise session.fatal
-    if code == pytest.ExitCode.INTERRUPTED:  # Ctrl-C: stop, rather than report half a lesson
-        raise KeyboardInterrupt
-    session.record_unrun()
     return session.results
-
-
-class _Named:
-    """Registers the session under the name the plugin's fixtures look for."""
-
-    def __init__(self, session: GradingSession):
-        self.session = session
-
-    def pytest_configure(self, config: pytest.Config) -> None:
-        """Register the session as the grading plugin."""
-        config.pluginmanager.register(self.session, GRADING_PLUGIN)

@@ -1,4 +1,4 @@
-"""One submission's checks as a pytest plugin: the sandboxed `student`, deadlines, outcomes."""
+"""One submission's checks run by the grader: the sandboxed `student`, deadlines, outcomes."""
 
 from __future__ import annotations
 
@@ -9,26 +9,22 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pytest
-
+from autograder.checkfiles import CheckCase
 from autograder.feedback import describe_failure
 from autograder.lessons import Lesson
 from autograder.limits import Limits
+from autograder.modeldata import load_model_data
+from autograder.plugin import check_rng, reference_module
 from autograder.sandbox import Worker
 from autograder.student import (
     MissingFunction,
     StudentCrash,
-    StudentFailure,
     StudentImportFailed,
     StudentTimeout,
     student_exception,
 )
 from autograder.uids import SandboxError
 from autograder.workspace import Workspace
-
-
-class CheckNotRun(StudentFailure):
-    """A collected check that never ran: it counts as failed, and its feedback says why."""
 
 
 @dataclass
@@ -115,7 +111,7 @@ class SandboxStudent:
 
 @dataclass(eq=False, repr=False)  # repr would print every result, e.g. in signal's errors
 class GradingSession:
-    """The pytest plugin object for one submission: opens students, records outcomes."""
+    """One submission's checks over one worker: gives each check its arguments, records outcomes."""
 
     worker: Worker
     workspace: Workspace
@@ -133,25 +129,25 @@ class GradingSession:
     _handling: bool = False
     _saved_handler: object = None
     _recorded: set[str] = field(default_factory=set)
-    _collected: list[pytest.Item] = field(default_factory=list)
     _files: dict[Path, tuple[Lesson, bool]] = field(default_factory=dict)
 
-    def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        """Give SIGALRM back the handler it had before the checks."""
-        if self._handling:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, self._saved_handler or signal.SIG_DFL)
-            self._handling = False
-
-    def pytest_collection_finish(self, session: pytest.Session) -> None:
-        """Before the first check, wait for the worker: if it cannot start, no check runs."""
+    def run(self, cases: Sequence[CheckCase]) -> None:
+        """Run the checks in order; a sandbox that cannot start runs none (see `fatal`)."""
         try:
-            self.worker.start()
+            self.worker.start()  # launched ahead; wait for its greeting
         except SandboxError as exc:
             self.fatal = exc
-            pytest.exit(f"the sandbox did not start: {exc}")
+            return
+        try:
+            for case in cases:
+                self._run_case(case)
+        finally:
+            if self._handling:  # give SIGALRM back the handler it had before the checks
+                signal.setitimer(signal.ITIMER_REAL, 0)
+                signal.signal(signal.SIGALRM, self._saved_handler or signal.SIG_DFL)
+                self._handling = False
 
-    def open_student(self, lesson: Lesson, item: pytest.Item) -> SandboxStudent:
+    def open_student(self, lesson: Lesson, case: CheckCase) -> SandboxStudent:
         """Start a fresh worker process for this check, or raise why it cannot run."""
         module = lesson.module
         if module in self.workspace.missing:
@@ -170,67 +166,62 @@ class GradingSession:
         except StudentImportFailed as exc:
             self._import_errors[module] = str(exc)
             raise
-        log = self._logs.setdefault(item.nodeid, [])
+        log = self._logs.setdefault(case.nodeid, [])
         deadline = time.monotonic() + self.limits.lesson_timeout - spent
         return SandboxStudent(self.worker, module, log=log, deadline=deadline)
 
-    def close_student(self, proxy: SandboxStudent) -> None:
-        """End the check's worker process."""
-        self.worker.end_check()
-
-    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
-        """Remember every collected check: one that never runs still gets a result."""
-        self._collected = list(items)
-
-    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
-        """A check file that cannot load is the grader's failure: no check of it may go missing."""
-        if report.failed and self.fatal is None:
-            self.fatal = RuntimeError(f"the checks in {report.nodeid} could not be loaded")
-
-    def record_unrun(self) -> None:
-        """Every collected check that never ran counts as failed, and says why."""
-        for item in self._collected:
-            if item.nodeid not in self._recorded:
-                self._record(item, CheckNotRun("this check did not run: grading stopped early"))
-
-    @pytest.hookimpl(tryfirst=True)
-    def pytest_runtest_protocol(self, item: pytest.Item, nextitem: pytest.Item | None) -> bool:
-        """Run one check (fixtures, body, teardown) under its deadline and record how it ended.
-
-        This replaces pytest's own protocol, whose reports, hooks and terminal updates nobody
-        reads when grading and which cost about as much as a check's own work.
-        """
-        self._started[item.nodeid] = started = time.perf_counter()
+    def _run_case(self, case: CheckCase) -> None:
+        """Run one check (arguments, body, the end of its process) under its deadline."""
+        self._started[case.nodeid] = started = time.perf_counter()
         self._fired = False
         exc: BaseException | None = None
-        state = item.session._setupstate
+        opened: list[SandboxStudent] = []
         try:
-            self._arm(item)
+            self._arm(case)
             try:
-                state.setup(item)
-                item.runtest()
+                case.function(**self._arguments(case, opened))
             finally:
                 self._disarm()
-        except (KeyboardInterrupt, pytest.exit.Exception):
+        except KeyboardInterrupt:
             raise
         except BaseException as error:  # noqa: BLE001 - whatever the check raised is its outcome
             exc = error
-        try:
-            state.teardown_exact(nextitem)
-        except (KeyboardInterrupt, pytest.exit.Exception):
-            raise
-        except BaseException as error:  # noqa: BLE001
-            exc = exc or error
-        if hasattr(item, "_request"):  # let the fixtures' values go, as pytest does
-            item._request = False  # type: ignore[attr-defined]
-            item.funcargs = None  # type: ignore[attr-defined]
+        if opened:
+            try:
+                self.worker.end_check()
+            except KeyboardInterrupt:
+                raise
+            except BaseException as error:  # noqa: BLE001
+                exc = exc or error
         seconds = time.perf_counter() - started
-        lesson, _ = self._file(item)
+        lesson, _ = self._file(case)
         self._lesson_clock[lesson.slug] = self._lesson_clock.get(lesson.slug, 0.0) + seconds
-        self._record(item, exc, seconds)
-        return True
+        self._record(case, exc, seconds)
 
-    def _arm(self, item: pytest.Item) -> None:
+    def _arguments(self, case: CheckCase, opened: list) -> dict:
+        """The check's arguments: its parametrized values and what plugin.py's fixtures give."""
+        lesson, _ = self._file(case)
+        args = {}
+        for name in case.argnames:
+            if name in case.params:
+                args[name] = case.params[name]
+            elif name == "lesson":
+                args[name] = lesson
+            elif name == "student":
+                args[name] = self.open_student(lesson, case)
+                opened.append(args[name])
+            elif name == "student_source":
+                path = self.workspace.path / f"{lesson.module}.py"
+                args[name] = path.read_text(encoding="utf-8") if path.is_file() else ""
+            elif name == "reference":
+                args[name] = reference_module(lesson)
+            elif name == "rng":
+                args[name] = check_rng(self.seeds[lesson.module], case.nodeid)
+            elif name == "minilm":
+                args[name] = load_model_data()
+        return args
+
+    def _arm(self, item: CheckCase) -> None:
         """Arm a timer for what is left of the lesson's time (SIGALRM raises StudentTimeout).
 
         Each call has its own limit, but after a reply the grader itself may spend long on it
@@ -266,7 +257,7 @@ class GradingSession:
             f"the check ran past the lesson's {self.limits.lesson_timeout:g} s time limit"
         )
 
-    def _file(self, item: pytest.Item) -> tuple[Lesson, bool]:
+    def _file(self, item: CheckCase) -> tuple[Lesson, bool]:
         """The lesson of a check's file, and whether the file is hidden (not the lesson's own)."""
         path = Path(item.path)
         if path not in self._files:
@@ -274,7 +265,7 @@ class GradingSession:
             self._files[path] = lesson, path.resolve().parent != lesson.folder.resolve()
         return self._files[path]
 
-    def _record(self, item: pytest.Item, exc: BaseException | None, seconds: float = 0.0) -> None:
+    def _record(self, item: CheckCase, exc: BaseException | None, seconds: float = 0.0) -> None:
         lesson, hidden = self._file(item)
         doc = ((getattr(item, "function", None) or (lambda: None)).__doc__ or "").strip()
         self._recorded.add(item.nodeid)

@@ -1,4 +1,7 @@
-"""The pytest plugin behind every check: the `student`, `reference`, `rng`, `minilm` fixtures."""
+"""The pytest plugin behind a self-check: the `student`, `reference`, `rng`, `minilm` fixtures.
+
+Grading gives checks the same arguments itself (grading.py), from the helpers here.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +16,6 @@ from autograder.lessons import Lesson, LessonError, find_lesson, load_lesson
 from autograder.modeldata import ModelData, load_model_data
 from autograder.student import DirectStudent, import_path
 
-GRADING_PLUGIN = "embedlab-grading"
 PUBLIC_SEED = "embedlab-public"
 
 
@@ -31,7 +33,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def lesson_of(path: Path) -> Lesson:
     """The lesson a check file belongs to: the lesson folder it lies in, else by its name."""
-    return _lesson_of(Path(path).resolve())
+    return _lesson_of_given(Path(path))
+
+
+@functools.cache
+def _lesson_of_given(path: Path) -> Lesson:
+    # Every check asks; resolving the path each time cost more than the rest of the fixture.
+    return _lesson_of(path.resolve())
 
 
 @functools.cache
@@ -70,8 +78,14 @@ def _reference_module(path: Path, module: str):
     return import_path(path, f"embedlab_reference_{module}")
 
 
-def _grading(config: pytest.Config):
-    return config.pluginmanager.get_plugin(GRADING_PLUGIN)
+def reference_module(lesson: Lesson):
+    """A lesson's reference solution, imported once per process in the trusted process."""
+    return _reference_module(lesson.solution, lesson.module)
+
+
+def check_rng(base: str, nodeid: str) -> np.random.Generator:
+    """A check's random generator: seeded by a base (the submission, a secret) and its name."""
+    return np.random.default_rng(derive_seed(base, nodeid.split("::", 1)[-1]))
 
 
 @pytest.fixture
@@ -81,43 +95,31 @@ def lesson(request: pytest.FixtureRequest) -> Lesson:
 
 
 @pytest.fixture
-def student(request: pytest.FixtureRequest, lesson: Lesson):
-    """The student's module: sandboxed when grading, imported directly in a self-check."""
-    grading = _grading(request.config)
-    if grading is not None:
-        proxy = grading.open_student(lesson, request.node)
-        yield proxy
-        grading.close_student(proxy)
-        return
+def student(request: pytest.FixtureRequest, lesson: Lesson) -> DirectStudent:
+    """The student's module, imported directly: a self-check (grading gives a sandboxed one)."""
     chosen = request.config.getoption("--student-dir")
     path = module_in(Path(chosen), lesson) if chosen else lesson.stub
-    yield DirectStudent(path, lesson.module)
+    return DirectStudent(path, lesson.module)
 
 
 @pytest.fixture
 def student_source(request: pytest.FixtureRequest, lesson: Lesson) -> str:
     """The text of the student's module, read as text only (for checks like "built by hand")."""
-    grading = _grading(request.config)
-    if grading is not None:
-        path = grading.workspace.path / f"{lesson.module}.py"
-    else:
-        chosen = request.config.getoption("--student-dir")
-        path = module_in(Path(chosen), lesson) if chosen else lesson.stub
+    chosen = request.config.getoption("--student-dir")
+    path = module_in(Path(chosen), lesson) if chosen else lesson.stub
     return path.read_text(encoding="utf-8") if path.is_file() else ""
 
 
 @pytest.fixture
 def reference(lesson: Lesson):
     """The reference solution, imported in the trusted process."""
-    return _reference_module(lesson.solution, lesson.module)
+    return reference_module(lesson)
 
 
 @pytest.fixture
-def rng(request: pytest.FixtureRequest, lesson: Lesson) -> np.random.Generator:
-    """Random inputs: seeded by the lesson's module (and secret) when grading, fixed otherwise."""
-    grading = _grading(request.config)
-    base = grading.seeds[lesson.module] if grading is not None else PUBLIC_SEED
-    return np.random.default_rng(derive_seed(base, request.node.nodeid.split("::", 1)[-1]))
+def rng(request: pytest.FixtureRequest) -> np.random.Generator:
+    """Random inputs from a fixed seed and the check's name (grading seeds them per submission)."""
+    return check_rng(PUBLIC_SEED, request.node.nodeid)
 
 
 @pytest.fixture
