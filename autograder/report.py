@@ -121,6 +121,9 @@ def write_json(data: dict, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".results-", suffix=".json")
     try:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.fchmod(fd, 0o666 & ~umask)  # as any file written here, not mkstemp's private 0600
         with os.fdopen(fd, "wb") as f:
             f.write(payload)
         os.replace(tmp, path)
@@ -152,6 +155,9 @@ def score_table(reports: Sequence[SubmissionReport], lessons: Sequence[Lesson]) 
         given = Path(rep.submission)
         if rep.name not in (given.stem, given.name):  # a cleaned or de-duplicated name
             out.append(f"{rep.name}: {rep.submission}")
+    for rep in reports:
+        for note in rep.notes:  # why a module was not found, which of two was graded
+            out.append(f"note: {rep.name}: {note}")
     for rep in reports:
         if rep.error:
             first = rep.error.splitlines()[0] if rep.error.strip() else rep.error

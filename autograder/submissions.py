@@ -181,7 +181,8 @@ def main_grade(args: argparse.Namespace) -> int:
                 )
         reports.append(report)
         if report.error:
-            print(f"{name}: {report.error}", file=sys.stderr)
+            said = report.error.startswith((f"{name}:", f"{submission.name}:"))
+            print(report.error if said else f"{name}: {report.error}", file=sys.stderr)
     print(score_table(reports, lessons))
     isolation = {r.isolation for r in reports if r.isolation}
     for line in sorted(isolation):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -116,6 +117,16 @@ def test_write_json_leaves_no_temp_file_when_it_fails(tmp_path, monkeypatch):
         write_json({"score": 2}, path)
     assert [p.name for p in tmp_path.iterdir()] == ["results.json"]
     assert _results(path) == {"score": 1}
+
+
+def test_write_json_gives_the_report_the_usual_permissions(tmp_path):
+    """A report is readable as any file the grader writes (umask 022: 0644), not private 0600."""
+    old = os.umask(0o022)
+    try:
+        write_json({"score": 1}, tmp_path / "results.json")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "results.json").stat().st_mode & 0o777 == 0o644
 
 
 # 3. report folder names
@@ -306,6 +317,15 @@ def test_score_table_shows_the_path_behind_a_changed_name(minipack):
     table = report_mod.score_table([kept, renamed], load_lessons())
     assert "similarity-611d8e02: b/similarity.py" in table
     assert "similarity: a/similarity.py" not in table
+
+
+def test_score_table_lists_each_submissions_notes(minipack):
+    """Why a module was not found, or which of two was graded, shows under the score table."""
+    from autograder.lessons import load_lessons
+
+    noted = SubmissionReport(name="sam", submission="sam", notes=["similarity: graded a/x.py"])
+    table = report_mod.score_table([noted], load_lessons())
+    assert "note: sam: similarity: graded a/x.py" in table
 
 
 def test_check_needs_nothing_of_the_installed_pack(tmp_path, monkeypatch, capsys):
