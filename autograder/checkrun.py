@@ -63,39 +63,85 @@ def run_checks(
         return _run_session(workspace, lessons, limits, kind, seeds), kind
 
     parent = os.getpid()
+    lanes = min(jobs, len(lessons))
+    # Every sandbox boots now, while this grader loads the checks and the model data: the
+    # first one for this grader, one per forked grader on a copy of the workspace (each
+    # sandbox has a uid of its own, which owns its workspace). A forked grader claims one by
+    # reading a byte, as it takes tasks.
     early = [Worker(workspace.path, limits, kind)]
-    early[0].launch()  # this grader's sandbox boots while the model data loads and forks run
-
-    @contextlib.contextmanager
-    def session():
-        # Each sandbox has a uid of its own, which owns its workspace: a forked grader copies it.
-        if os.getpid() == parent and early:
-            mine, worker = workspace, early.pop()
-        else:
-            for inherited in early:  # a forked grader: the parent's sandbox is not ours
-                inherited.disown()
-            early.clear()
-            mine = workspace if os.getpid() == parent else workspace.copy()
-            worker = Worker(mine.path, limits, kind)
-        try:
-            yield lambda i: [
-                asdict(r) for r in _run_session(mine, [lessons[i]], limits, kind, seeds, worker)
-            ]
-        finally:
-            worker.close()
-            if mine is not workspace:
-                mine.cleanup()
-
-    with contextlib.suppress(Exception):  # loaded once, shared by the forks; checks report errors
-        load_model_data()
-    order = sorted(range(len(lessons)), key=lambda i: -_weight(lessons[i]))
-    budget = limits.lesson_timeout * len(lessons) + 30.0
+    ahead: list[tuple[Workspace, Worker]] = []
+    claims_r, claims_w = os.pipe()
     try:
-        done = spread(order, jobs, session, budget)
+        early[0].launch()
+        for _ in range(lanes - 1):
+            copy = workspace.copy()
+            ahead.append((copy, Worker(copy.path, limits, kind)))
+            ahead[-1][1].launch()
+        os.write(claims_w, bytes(range(len(ahead))))
+        os.close(claims_w)
+        with contextlib.suppress(Exception):  # loaded once, shared; checks report errors
+            load_model_data()
+            for path in check_files(lessons):
+                load_cases(path, pack_root())
+
+        @contextlib.contextmanager
+        def session():
+            mine, worker, owned = _claim(workspace, parent, early, ahead, claims_r)
+            if worker is None:  # none left to claim (the parent reruns a lost task)
+                worker = Worker(mine.path, limits, kind)
+            adopted = worker.process
+            try:
+                yield lambda i: [
+                    asdict(r) for r in _run_session(mine, [lessons[i]], limits, kind, seeds, worker)
+                ]
+            finally:
+                if owned or worker.process is not adopted:
+                    worker.close()  # ours, or restarted here: the forking grader cannot stop it
+                else:
+                    worker.disown()  # the forking grader launched it, and stops it
+
+        order = sorted(range(len(lessons)), key=lambda i: -_weight(lessons[i]))
+        budget = limits.lesson_timeout * len(lessons) + 30.0
+        done = spread(order, lanes, session, budget)
     finally:
+        os.close(claims_r)
+        with contextlib.suppress(OSError):
+            os.close(claims_w)
         for unused in early:  # spread never asked for it (it raised first)
             unused.close()
+        for copy, worker in ahead:
+            worker.close()
+            copy.cleanup()
     return [CheckResult(**r) for i in range(len(lessons)) for r in done[i]], kind
+
+
+def _claim(
+    workspace: Workspace,
+    parent: int,
+    early: list[Worker],
+    ahead: list[tuple[Workspace, Worker]],
+    claims: int,
+) -> tuple[Workspace, Worker | None, bool]:
+    """The workspace and launched worker of this grader: (workspace, worker, whether it owns it).
+
+    The forking grader takes its own; a forked one claims one launched for it and drops its
+    copies of all the others, which stay the forking grader's to stop.
+    """
+    if os.getpid() == parent:
+        return workspace, (early.pop() if early else None), True
+    for worker in early:
+        worker.disown()
+    early.clear()
+    chosen = None
+    with contextlib.suppress(OSError):
+        byte = os.read(claims, 1)
+        chosen = byte[0] if byte else None
+    for n, (_, worker) in enumerate(ahead):
+        if n != chosen:
+            worker.disown()
+    if chosen is None:  # more forked graders than sandboxes: cannot happen, but never share
+        raise RuntimeError("no sandbox was launched for this grader")
+    return ahead[chosen][0], ahead[chosen][1], False
 
 
 def _weight(lesson: Lesson) -> int:

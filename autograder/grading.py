@@ -9,12 +9,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from autograder.checkargs import check_rng, reference_module
 from autograder.checkfiles import CheckCase
 from autograder.feedback import describe_failure
 from autograder.lessons import Lesson
 from autograder.limits import Limits
 from autograder.modeldata import load_model_data
-from autograder.plugin import check_rng, reference_module
 from autograder.sandbox import Worker
 from autograder.student import (
     MissingFunction,

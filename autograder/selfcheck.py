@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from autograder.checkargs import module_in
 from autograder.feedback import describe_failure
 from autograder.lessons import (
     Lesson,
@@ -16,7 +17,6 @@ from autograder.lessons import (
     pick_lesson,
 )
 from autograder.limits import Limits
-from autograder.plugin import module_in
 from autograder.pytest_run import run_pytest
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from autograder import processes
+from autograder.checkargs import derive_seed
 from autograder.checkfiles import CheckFileError
 from autograder.checkrun import run_checks, seed_base
 from autograder.cli import main
@@ -25,7 +26,6 @@ from autograder.grading import SandboxStudent
 from autograder.isolation import bwrap_path, choose_isolation, describe_isolation, worker_env
 from autograder.lessons import find_lesson, pack_root
 from autograder.limits import OOM_SCORE_ADJ, Limits
-from autograder.plugin import derive_seed
 from autograder.sandbox import Worker
 from autograder.student import (
     StudentCrash,

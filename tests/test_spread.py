@@ -208,3 +208,44 @@ def test_a_forked_grader_disowns_the_parents_sandbox(tmp_path):
         worker.end_check()
     finally:
         worker.close()
+
+
+def test_every_sandbox_boots_before_the_fork_and_none_outlives_grading(tmp_path, monkeypatch):
+    """With jobs=2 the grader launches both sandboxes before forking (the forked grader claims
+    one instead of booting its own late); afterwards no sandbox runs and no copy is left."""
+    from autograder import processes
+    from autograder.checkrun import run_checks
+    from autograder.isolation import choose_isolation
+    from autograder.lessons import find_lesson
+    from autograder.limits import Limits
+    from autograder.sandbox import Worker
+    from autograder.workspace import build_workspace
+
+    if choose_isolation("auto") != "bwrap":
+        pytest.skip("lessons run in parallel only under bwrap; here: " + choose_isolation("auto"))
+    lessons = [find_lesson(k) for k in ("03-similarity", "05-association")]
+    for lesson in lessons:
+        (tmp_path / "sub").mkdir(exist_ok=True)
+        (tmp_path / "sub" / f"{lesson.module}.py").write_text(lesson.solution.read_text())
+    launches = tmp_path / "launches"
+    real = Worker.launch
+
+    def launch(self):
+        if self.process is None:  # a launched worker's launch() does nothing
+            with open(launches, "a") as f:  # appended by whichever process launches
+                f.write(f"{os.getpid()}\n")
+        return real(self)
+
+    monkeypatch.setattr(Worker, "launch", launch)
+    workspace = build_workspace(tmp_path / "sub", lessons, "ahead")
+    copies_before = set(workspace.path.parent.iterdir())
+    running_before = set(processes.descendants(os.getpid()))  # earlier tests' own, if any
+    try:
+        results, _ = run_checks(workspace, lessons, Limits(), "auto", "k", jobs=2)
+    finally:
+        workspace.cleanup()
+    assert results and all(r.passed for r in results)
+    assert launches.read_text().split() == [str(os.getpid())] * 2
+    left = set(processes.descendants(os.getpid())) - running_before
+    assert [p for p in left if processes.state(p) not in ("Z", "X", "")] == []
+    assert set(workspace.path.parent.iterdir()) <= copies_before
