@@ -36,7 +36,9 @@ def seed_base(workspace: Workspace, secret: str | None, module: str) -> str:
     Every lesson module the submission holds counts (see Workspace.content): a check can read
     them all, so none of them can keep answers from one submission to the next.
     """
-    secret = secret if secret is not None else os.environ.get("EMBEDLAB_SECRET", "")
+    # Surrounding blanks never count: a secret read with `head -n1` from a file with Windows
+    # line endings, or typed with a trailing space, draws the same inputs as --secret-file.
+    secret = (secret if secret is not None else os.environ.get("EMBEDLAB_SECRET", "")).strip()
     return hashlib.sha256(f"{secret}\0{module}\0{workspace.content}".encode()).hexdigest()
 
 

@@ -134,7 +134,11 @@ def lessons_in(exercises: Path, root: Path | None = None) -> tuple[Lesson, ...]:
     """Load every lesson folder of an exercises folder, in order (the pack's, or a copy's)."""
     exercises = Path(exercises)
     if not exercises.is_dir():
-        raise LessonError(f"{exercises.parent}: no exercises/ folder")
+        raise LessonError(
+            f"{exercises.parent}: no exercises/ folder. Grading needs a checkout of the pack (its "
+            "exercises/, solutions/ and hidden checks); an installed wheel holds only what "
+            "students get: set EMBEDLAB_ROOT to a checkout, or install one (pip install -e .)"
+        )
     folders = sorted(p for p in exercises.iterdir() if p.is_dir() and _SLUG.match(p.name))
     lessons = tuple(load_lesson(p, root or exercises.parent) for p in folders)
     modules = [lesson.module for lesson in lessons]

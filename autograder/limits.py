@@ -13,6 +13,9 @@ from autograder.processes import processes_of_uid
 from autograder.uids import is_root
 
 OOM_SCORE_ADJ = 1000  # the most: the kernel's first choice when memory runs out
+# Below these the sandbox itself cannot start (an interpreter with numpy needs about 150 MB of
+# address space and a few dozen descriptors; a check needs its process and the next one's).
+MINIMUM = {"memory_mb": 256, "open_files": 32, "processes": 4}
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,11 @@ class Limits:
                 raise ValueError(f"limit {name} needs a number, got {text!r}") from None
             if not math.isfinite(value) or value <= 0:
                 raise ValueError(f"limit {name} must be a positive finite number, got {text!r}")
+            if value < MINIMUM.get(name, 0):
+                raise ValueError(
+                    f"limit {name} must be at least {MINIMUM[name]}, or the sandbox cannot "
+                    f"start, got {text!r}"
+                )
             values[name] = value
         return cls(**values)
 

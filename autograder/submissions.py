@@ -8,6 +8,7 @@ import math
 import os
 import re
 import sys
+import tempfile
 import time
 import traceback
 from collections.abc import Sequence
@@ -107,7 +108,25 @@ def _read_secret(path: Path | None) -> str | None:
     except (OSError, UnicodeDecodeError) as exc:
         raise ValueError(f"cannot read the secret file {path}: {exc}") from None
     lines = text.splitlines()
-    return lines[0] if lines else ""
+    secret = lines[0].strip() if lines else ""
+    if not secret:  # an empty secret would silently grade as if there were none
+        raise ValueError(
+            f"the secret file {path} is empty or its first line is blank: "
+            "the secret is its first line"
+        )
+    return secret
+
+
+def _check_writable(out: Path) -> None:
+    """Fail before grading, not after, if the reports cannot be written under `out`."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=out, prefix=".embedlab-probe-"):
+            pass
+    except OSError as exc:
+        raise ValueError(
+            f"--out {out}: cannot write reports there ({exc.strerror or exc})"
+        ) from None
 
 
 def _write_report(report: SubmissionReport, lessons: Sequence[Lesson], lang: str, path: Path):
@@ -156,6 +175,7 @@ def main_grade(args: argparse.Namespace) -> int:
         jobs = getattr(args, "jobs", None)
         if jobs is not None and jobs < 1:
             raise ValueError(f"--jobs must be at least 1, got {jobs}")
+        _check_writable(out)
     except (RuntimeError, ValueError) as exc:  # LessonError is a ValueError
         return _usage_error(str(exc))
     taken: set[str] = set()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import re
 import shutil
 import tempfile
 import zipfile
@@ -48,6 +49,9 @@ class Workspace:
         shutil.rmtree(self.path, ignore_errors=True)
 
 
+_FUTURE = re.compile(r"^from __future__ import [\w, ()]+$")
+
+
 def notebook_source(path: Path) -> str:
     """The code cells of a notebook as one module; IPython magics and shell lines commented out."""
     import nbformat
@@ -56,16 +60,21 @@ def notebook_source(path: Path) -> str:
         nb = nbformat.read(str(path), as_version=4)
     except Exception as exc:  # nbformat raises many kinds for a broken file
         raise SubmissionError(f"{path.name} is not a readable notebook: {exc}") from None
-    chunks = []
+    chunks, future = [], []
     for cell in nb.cells:
         if cell.get("cell_type") != "code":
             continue
-        lines = [
-            "# " + line if line.lstrip().startswith(("%", "!")) else line
-            for line in str(cell.get("source", "")).splitlines()
-        ]
+        lines = []
+        for line in str(cell.get("source", "")).splitlines():
+            if line.lstrip().startswith(("%", "!")):
+                line = "# " + line
+            elif _FUTURE.match(line):  # fine at the top of any cell, but only first in a module
+                future.append(line.strip())
+                line = "# " + line + "  (moved to the top)"
+            lines.append(line)
         chunks.append("\n".join(lines))
-    return "\n\n".join(chunks) + "\n"
+    head = "\n".join(dict.fromkeys(future)) + "\n\n" if future else ""
+    return head + "\n\n".join(chunks) + "\n"
 
 
 def _plain_file(root: Path, *parts: str) -> Path | None:
@@ -120,6 +129,8 @@ def _extract_zip(path: Path, into: Path) -> Path:
         raise SubmissionError(
             f"{path.name} cannot be unpacked ({type(exc).__name__}: {exc})"
         ) from None
+    if not into.is_dir():
+        raise SubmissionError(f"{path.name} holds no files")
     return into
 
 

@@ -195,6 +195,43 @@ def test_unreadable_secret_file_is_a_usage_error(minipack, tmp_path, capsys):
     assert not (tmp_path / "o").exists()
 
 
+@pytest.mark.parametrize("text", ["", "\n", "   \nkey\n"])
+def test_blank_secret_is_a_usage_error(minipack, tmp_path, capsys, text):
+    """An empty secret file, or one whose first line is blank, exits 2: it would silently grade
+    as if there were no secret."""
+    secret = tmp_path / "secret"
+    secret.write_text(text)
+    args = ["--out", str(tmp_path / "o"), "--secret-file", str(secret)]
+    assert _grade(str(SUBS / "good"), *args) == 2
+    assert "is empty or its first line is blank" in capsys.readouterr().err
+
+
+def test_blanks_around_the_secret_never_count(minipack, tmp_path, monkeypatch):
+    """Windows line endings or trailing spaces, in the file or the environment: the same seeds."""
+    from autograder.checkrun import seed_base
+    from autograder.lessons import load_lessons
+    from autograder.workspace import build_workspace
+
+    ws = build_workspace(SUBS / "good", load_lessons())
+    try:
+        plain = seed_base(ws, "term-key", "similarity")
+        assert seed_base(ws, " term-key\r", "similarity") == plain
+        monkeypatch.setenv("EMBEDLAB_SECRET", "term-key\r")
+        assert seed_base(ws, None, "similarity") == plain
+    finally:
+        ws.cleanup()
+    secret = tmp_path / "secret"
+    secret.write_bytes(b"term-key \r\n")
+    assert submissions._read_secret(secret) == "term-key"
+
+
+def test_an_out_folder_that_cannot_be_written_is_a_usage_error(minipack, tmp_path, capsys):
+    """--out under a file, or a folder without write permission: exit 2 before grading."""
+    (tmp_path / "file").write_text("x")
+    assert _grade(str(SUBS / "good"), "--out", str(tmp_path / "file" / "reports")) == 2
+    assert "cannot write reports there" in capsys.readouterr().err
+
+
 # 5. --lesson
 
 

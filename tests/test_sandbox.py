@@ -257,6 +257,9 @@ def test_limits_parse_overrides_and_names_bad_ones():
         Limits.parse(["memory_mb=lots"])
     with pytest.raises(ValueError, match="must be a positive finite number"):
         Limits.parse(["processes=0"])
+    for item in ("memory_mb=60", "open_files=3", "processes=2"):  # the sandbox could not start
+        with pytest.raises(ValueError, match="must be at least .* or the sandbox cannot start"):
+            Limits.parse([item])
 
 
 def test_cli_refuses_a_bad_limit(tmp_path, capsys):

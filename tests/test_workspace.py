@@ -89,6 +89,35 @@ def test_notebook_becomes_module(tmp_path, lessons):
         ws.cleanup()
 
 
+def test_a_future_import_in_a_later_cell_moves_to_the_top(tmp_path, lessons):
+    """`from __future__ import ...` is fine at the top of any cell but only first in a module."""
+    cells = [
+        "import numpy as np",
+        "from __future__ import annotations\n\ndef f(x: int):\n    return x",
+    ]
+    nb = {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
+        {"cell_type": "code", "id": f"c{i}", "metadata": {}, "execution_count": None,
+         "outputs": [], "source": source} for i, source in enumerate(cells)
+    ]}  # fmt: skip
+    path = tmp_path / "similarity.ipynb"
+    path.write_text(json.dumps(nb))
+    ws = build_workspace(path, lessons)
+    try:
+        text = (ws.path / "similarity.py").read_text()
+        assert text.startswith("from __future__ import annotations\n")
+        compile(text, "similarity.py", "exec")
+    finally:
+        ws.cleanup()
+
+
+def test_an_empty_zip_says_so(tmp_path, lessons):
+    """A zip holding no files is named as such, not as a missing temporary folder."""
+    path = tmp_path / "empty.zip"
+    zipfile.ZipFile(path, "w").close()
+    with pytest.raises(SubmissionError, match="empty.zip holds no files"):
+        build_workspace(path, lessons)
+
+
 def test_unknown_kind_is_refused(tmp_path, lessons):
     """A submission that is neither folder, zip, .py nor .ipynb is refused by name."""
     odd = tmp_path / "homework.docx"
