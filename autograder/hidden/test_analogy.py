@@ -5,6 +5,8 @@ import re
 import numpy as np
 import pytest
 
+from autograder.expect import near, number
+
 
 def random_words(rng, n):
     """n distinct made-up words."""
@@ -24,9 +26,25 @@ def random_embeddings(rng, n, dim, spread=True):
 
 def same_ranking(got, expected):
     """Assert two ranked lists hold the same words in the same order and the same scores."""
-    got = [(str(w), float(s)) for w, s in got]
+    got = [(str(w), number(s, what=f"the score of {w!r}")) for w, s in got]
     assert [w for w, _ in got] == [w for w, _ in expected]
-    assert [s for _, s in got] == pytest.approx([s for _, s in expected], rel=1e-6, abs=1e-9)
+    for (word, score), (_, want) in zip(got, expected, strict=True):
+        near(score, want, rel=1e-6, abs=1e-9, what=f"the score of {word!r}")
+
+
+ACCURACY_KEYS = {"accuracy", "answered", "skipped"}
+
+
+def same_accuracy(got, expected, rel=1e-6, abs=1e-12):
+    """Assert got is a dict of exactly the three keys, each one number, equal to expected's.
+
+    The accuracy within (rel, abs), the counts exactly (an empty array is no count).
+    """
+    assert isinstance(got, dict), f"analogy_accuracy returned {type(got).__name__}, not a dict"
+    assert set(got) == ACCURACY_KEYS, f"analogy_accuracy's keys are {sorted(map(str, got))}"
+    near(got["accuracy"], expected["accuracy"], rel=rel, abs=abs, what="the accuracy")
+    for key in ("answered", "skipped"):
+        assert number(got[key], what=f"{key!r}") == expected[key], f"{key!r} differs"
 
 
 def raw_answer(a, b, c, embeddings):
@@ -116,10 +134,13 @@ def test_nearest_zero_vector_scores_zero(student, rng):
     emb = random_embeddings(rng, 5, 4)
     zero_word = list(emb)[int(rng.integers(0, 5))]
     emb[zero_word] = np.zeros(4)
-    scores = {str(w): float(s) for w, s in student.nearest(rng.normal(size=4), emb, k=5)}
+    ranked = student.nearest(rng.normal(size=4), emb, k=5)
+    scores = {str(w): number(s, what=f"the score of {w!r}") for w, s in ranked}
+    assert len(ranked) == 5 and set(scores) == set(emb)
     assert scores[zero_word] == 0.0
     all_zero = student.nearest(np.zeros(4), emb, k=5)
-    assert all(float(s) == 0.0 for _, s in all_zero)
+    assert sorted(str(w) for w, _ in all_zero) == sorted(emb)
+    assert all(number(s, what=f"the score of {w!r}") == 0.0 for w, s in all_zero)
 
 
 def test_nearest_rejects_mismatched_lengths(student, reference, rng):
@@ -301,7 +322,7 @@ def test_ranked_results_are_word_score_tuples(student, reference, rng):
 def _same_ranking(got, want) -> bool:
     """Same words in the same order, scores within tolerance."""
     return [w for w, _ in got] == [w for w, _ in want] and all(
-        abs(float(g) - float(w)) <= 1e-6 + 1e-6 * abs(float(w))
+        abs(number(g) - float(w)) <= 1e-6 + 1e-6 * abs(float(w))
         for (_, g), (_, w) in zip(got, want, strict=True)
     )
 
@@ -314,9 +335,8 @@ def test_accuracy_matches_reference(student, reference, rng, method):
     """Accuracy, answered or skipped counts differ from the expected ones."""
     emb = random_embeddings(rng, 12, 3, spread=False)
     questions = questions_from(rng, list(emb), 40, unknown=random_words(rng, 3))
-    got = dict(student.analogy_accuracy(questions, emb, method=method))
-    expected = reference.analogy_accuracy(questions, emb, method=method)
-    assert got == pytest.approx(expected, rel=1e-6)
+    got = student.analogy_accuracy(questions, emb, method=method)
+    same_accuracy(got, reference.analogy_accuracy(questions, emb, method=method))
 
 
 def test_accuracy_leaves_skipped_out_of_denominator(student, reference, rng):
@@ -332,9 +352,9 @@ def test_accuracy_leaves_skipped_out_of_denominator(student, reference, rng):
         q = [str(w) for w in rng.choice(words, size=4, replace=False)]
         q[i % 4] = unknown[i % 4]
         questions.insert(int(rng.integers(0, len(questions) + 1)), q)
-    got = dict(student.analogy_accuracy(questions, emb))
-    assert got == pytest.approx(reference.analogy_accuracy(questions, emb), rel=1e-6)
-    assert float(got["accuracy"]) == pytest.approx(1.0)
+    got = student.analogy_accuracy(questions, emb)
+    same_accuracy(got, reference.analogy_accuracy(questions, emb))
+    near(got["accuracy"], 1.0, rel=1e-6, abs=1e-12, what="the accuracy")
 
 
 def test_accuracy_nothing_answered_is_zero(student, rng):
@@ -342,13 +362,10 @@ def test_accuracy_nothing_answered_is_zero(student, rng):
     emb = random_embeddings(rng, 6, 3)
     unknown = [w + "z" for w in random_words(rng, 8)]
     questions = [list(unknown[i : i + 4]) for i in range(int(rng.integers(1, 5)))]
-    got = dict(student.analogy_accuracy(questions, emb))
-    assert got == {"accuracy": 0.0, "answered": 0, "skipped": len(questions)}
-    assert dict(student.analogy_accuracy([], emb, method="mul")) == {
-        "accuracy": 0.0,
-        "answered": 0,
-        "skipped": 0,
-    }
+    got = student.analogy_accuracy(questions, emb)
+    same_accuracy(got, {"accuracy": 0.0, "answered": 0, "skipped": len(questions)}, 0.0, 0.0)
+    none = student.analogy_accuracy([], emb, method="mul")
+    same_accuracy(none, {"accuracy": 0.0, "answered": 0, "skipped": 0}, 0.0, 0.0)
 
 
 def test_accuracy_rejects_unknown_method(student, reference, rng):
@@ -356,8 +373,8 @@ def test_accuracy_rejects_unknown_method(student, reference, rng):
     emb = random_embeddings(rng, 10, 3, spread=False)
     questions = questions_from(rng, list(emb), 6, unknown=random_words(rng, 2))
     for method in rng.permutation(["add", "mul"]):
-        got = dict(student.analogy_accuracy(questions, emb, method=str(method)))
-        assert got == pytest.approx(reference.analogy_accuracy(questions, emb, str(method)))
+        got = student.analogy_accuracy(questions, emb, method=str(method))
+        same_accuracy(got, reference.analogy_accuracy(questions, emb, str(method)))
     bad = str(rng.choice(["3cosadd", "3cosmul", "cosine", "ADD", "Mul", "add ", "multiply"]))
     with pytest.raises(ValueError):
         student.analogy_accuracy(questions, emb, method=bad)
@@ -391,8 +408,8 @@ def test_accuracy_uses_the_chosen_method(student, reference, rng):
     else:
         pytest.fail("could not draw a discriminating case")
     for method in ("add", "mul"):
-        got = dict(student.analogy_accuracy(questions, emb, method=method))
-        assert got == pytest.approx(reference.analogy_accuracy(questions, emb, method), rel=1e-6)
+        got = student.analogy_accuracy(questions, emb, method=method)
+        same_accuracy(got, reference.analogy_accuracy(questions, emb, method))
 
 
 @pytest.mark.parametrize("method", ["add", "mul"])
@@ -404,5 +421,5 @@ def test_accuracy_on_real_question_set(student, reference, minilm, lesson, rng, 
     words = [str(w) for w in rng.choice(minilm.common_words, size=1000, replace=False)]
     words += [w for q in questions for w in q]
     emb = minilm.embeddings(list(dict.fromkeys(words)))
-    got = dict(student.with_timeout(60).analogy_accuracy(picked, emb, method=method))
-    assert got == pytest.approx(reference.analogy_accuracy(picked, emb, method), rel=1e-6)
+    got = student.with_timeout(60).analogy_accuracy(picked, emb, method=method)
+    same_accuracy(got, reference.analogy_accuracy(picked, emb, method))

@@ -3,6 +3,8 @@
 import numpy as np
 import pytest
 
+from autograder.expect import array, close
+
 UNK = "[UNK]"
 SEED_DOG_FIRST = [-0.0531470, 0.0141944, 0.0071457, 0.0686087]
 SEED_DOG_LAST = [0.1114445, 0.0298569, 0.0239055, 0.1100931]
@@ -14,8 +16,10 @@ def random_tokens(rng, minilm, n=40, pool=15):
     return [str(w) for w in rng.choice(pool_words, size=n)]
 
 
-def as_float(x):
-    return np.asarray(x, dtype=float)
+def ids_of(got, n, what="tokens_to_ids(tokens, vocab)"):
+    """The student's ids as Python ints, after requiring exactly one id per token."""
+    array(got, (n,), what)
+    return [int(i) for i in got]
 
 
 def shuffled_padded(rng, out, extra):
@@ -65,6 +69,7 @@ def test_build_vocab_unk_is_zero(student, rng, minilm):
     tokens.insert(int(rng.integers(1, len(tokens))), UNK)
     vocab = dict(student.build_vocab(tokens))
     assert vocab.get(UNK) == 0
+    assert set(vocab) == set(tokens), "the vocabulary holds exactly the distinct tokens"
     assert sorted(vocab.values()) == list(range(len(vocab))), "ids must be 0..len-1, no gaps"
 
 
@@ -80,7 +85,7 @@ def test_tokens_to_ids_matches_reference(student, reference, rng, minilm):
     """Ids differ from the expected ones, unknown tokens included."""
     vocab = reference.build_vocab(random_tokens(rng, minilm, n=30, pool=20))
     tokens = random_tokens(rng, minilm, n=25, pool=25)
-    got = [int(i) for i in student.tokens_to_ids(tokens, vocab)]
+    got = ids_of(student.tokens_to_ids(tokens, vocab), len(tokens))
     assert got == reference.tokens_to_ids(tokens, vocab)
 
 
@@ -92,7 +97,7 @@ def test_tokens_to_ids_uses_vocab_unk_id(student, reference, rng, minilm):
     vocab = {w: int(i) for w, i in zip(known, ids[:-1], strict=True)}
     vocab[UNK] = int(ids[-1])
     tokens = [str(t) for t in rng.permutation(known + unknown)]
-    got = [int(i) for i in student.tokens_to_ids(tokens, vocab)]
+    got = ids_of(student.tokens_to_ids(tokens, vocab), len(tokens))
     assert got == reference.tokens_to_ids(tokens, vocab)
 
 
@@ -103,7 +108,7 @@ def test_tokens_to_ids_without_unk_entry_raises(student, reference, rng, minilm)
     ids = rng.permutation(100)[: len(known)] + int(rng.integers(0, 50))
     vocab = {w: int(i) for w, i in zip(known, ids, strict=True)}
     tokens = [str(t) for t in rng.choice(known, size=int(rng.integers(2, 8)))]
-    got = [int(i) for i in student.tokens_to_ids(tokens, vocab)]
+    got = ids_of(student.tokens_to_ids(tokens, vocab), len(tokens))
     assert got == reference.tokens_to_ids(tokens, vocab)
     tokens.insert(int(rng.integers(0, len(tokens) + 1)), unknown)
     with pytest.raises(ValueError):
@@ -117,8 +122,7 @@ def test_one_hot_matches_reference(student, reference, rng):
     """One-hot matrix differs from the expected one on random ids."""
     size = int(rng.integers(5, 40))
     ids = [int(i) for i in rng.integers(0, size, size=int(rng.integers(1, 20)))]
-    got = as_float(student.one_hot(ids, size))
-    np.testing.assert_allclose(got, reference.one_hot(ids, size))
+    close(student.one_hot(ids, size), reference.one_hot(ids, size), what="one_hot(ids, size)")
 
 
 def test_one_hot_rejects_id_equal_to_vocab_size(student, reference, rng):
@@ -126,7 +130,7 @@ def test_one_hot_rejects_id_equal_to_vocab_size(student, reference, rng):
     size = int(rng.integers(3, 30))
     ids = [int(i) for i in rng.integers(0, size, size=int(rng.integers(1, 8)))] + [size - 1]
     ids = [int(i) for i in rng.permutation(ids)]
-    np.testing.assert_allclose(as_float(student.one_hot(ids, size)), reference.one_hot(ids, size))
+    close(student.one_hot(ids, size), reference.one_hot(ids, size), what="one_hot(ids, size)")
     with pytest.raises(ValueError):
         student.one_hot(ids[:1] + [size] + ids[1:], size)
 
@@ -136,7 +140,7 @@ def test_one_hot_rejects_negative_id(student, reference, rng):
     size = int(rng.integers(3, 30))
     ids = [0] + [int(i) for i in rng.integers(0, size, size=int(rng.integers(1, 8)))]
     ids = [int(i) for i in rng.permutation(ids)]
-    np.testing.assert_allclose(as_float(student.one_hot(ids, size)), reference.one_hot(ids, size))
+    close(student.one_hot(ids, size), reference.one_hot(ids, size), what="one_hot(ids, size)")
     bad = list(ids)
     bad.insert(int(rng.integers(0, len(bad) + 1)), -int(rng.integers(1, size)))
     with pytest.raises(ValueError):
@@ -146,16 +150,16 @@ def test_one_hot_rejects_negative_id(student, reference, rng):
 def test_one_hot_empty_ids(student, rng):
     """No ids must give an empty matrix with V columns."""
     size = int(rng.integers(2, 30))
-    assert as_float(student.one_hot([], size)).shape == (0, size)
+    array(student.one_hot([], size), (0, size), "one_hot([], size)")
 
 
 def test_one_hot_rows_are_orthogonal(student, rng):
     """One-hot rows of different ids must have dot product 0, of equal ids 1."""
     size = int(rng.integers(5, 30))
     ids = [int(i) for i in rng.integers(0, size, size=12)]
-    rows = as_float(student.one_hot(ids, size))
+    rows = array(student.one_hot(ids, size), (len(ids), size), "one_hot(ids, size)")
     expected = (np.array(ids)[:, None] == np.array(ids)[None, :]).astype(float)
-    np.testing.assert_allclose(rows @ rows.T, expected)
+    close(rows @ rows.T, expected, what="one_hot(ids) @ one_hot(ids).T")
 
 
 # lookup
@@ -166,16 +170,16 @@ def test_lookup_equals_one_hot_product(student, rng):
     size, dim = int(rng.integers(5, 50)), int(rng.integers(2, 16))
     table = rng.normal(size=(size, dim))
     ids = [int(i) for i in rng.integers(0, size, size=int(rng.integers(1, 30)))]
-    got = as_float(student.lookup(ids, table))
-    np.testing.assert_allclose(got, np.eye(size)[ids] @ table, rtol=1e-6, atol=1e-12)
+    got = student.lookup(ids, table)
+    close(got, np.eye(size)[ids] @ table, rtol=1e-6, atol=1e-12, what="lookup(ids, table)")
 
 
 def test_lookup_accepts_list_table(student, reference, rng):
     """A table given as a list of lists must work like an array."""
     table = rng.integers(-9, 10, size=(6, 3)).astype(float)
     ids = [int(i) for i in rng.integers(0, 6, size=5)]
-    got = as_float(student.lookup(ids, table.tolist()))
-    np.testing.assert_allclose(got, reference.lookup(ids, table))
+    got = student.lookup(ids, table.tolist())
+    close(got, reference.lookup(ids, table), what="lookup(ids, table as lists)")
 
 
 def test_lookup_rejects_negative_ids(student, reference, rng):
@@ -183,8 +187,8 @@ def test_lookup_rejects_negative_ids(student, reference, rng):
     size = int(rng.integers(4, 20))
     table = rng.normal(size=(size, int(rng.integers(2, 6))))
     ids = [int(i) for i in rng.integers(0, size, size=4)]
-    got = as_float(student.lookup(ids, table))
-    np.testing.assert_allclose(got, reference.lookup(ids, table), rtol=1e-6, atol=1e-12)
+    got = student.lookup(ids, table)
+    close(got, reference.lookup(ids, table), rtol=1e-6, atol=1e-12, what="lookup(ids, table)")
     ids.insert(int(rng.integers(0, len(ids) + 1)), -int(rng.integers(1, size)))
     with pytest.raises(ValueError):
         student.lookup(ids, table)
@@ -195,8 +199,8 @@ def test_lookup_rejects_id_past_end(student, reference, rng):
     size = int(rng.integers(4, 20))
     table = rng.normal(size=(size, int(rng.integers(2, 6))))
     ids = [size - 1] + [int(i) for i in rng.integers(0, size, size=3)]
-    got = as_float(student.lookup(ids, table))
-    np.testing.assert_allclose(got, reference.lookup(ids, table), rtol=1e-6, atol=1e-12)
+    got = student.lookup(ids, table)
+    close(got, reference.lookup(ids, table), rtol=1e-6, atol=1e-12, what="lookup(ids, table)")
     ids.insert(int(rng.integers(0, len(ids) + 1)), size + int(rng.integers(0, 5)))
     with pytest.raises(ValueError):
         student.lookup(ids, table)
@@ -207,8 +211,8 @@ def test_lookup_real_embedding_rows(student, reference, minilm, rng):
     out = minilm.token_outputs(str(rng.choice(minilm.texts)))
     table = out.lookup
     ids = [int(i) for i in rng.integers(0, len(table), size=8)]
-    got = as_float(student.lookup(ids, table))
-    np.testing.assert_allclose(got, reference.lookup(ids, table), rtol=1e-6, atol=1e-9)
+    got = student.lookup(ids, table)
+    close(got, reference.lookup(ids, table), rtol=1e-6, atol=1e-9, what="lookup(ids, table)")
 
 
 # mean_pool
@@ -217,25 +221,27 @@ def test_lookup_real_embedding_rows(student, reference, minilm, rng):
 def test_mean_pool_single_matches_reference(student, reference, rng):
     """Pooled vector of one masked text differs from the expected one."""
     vectors, mask = padded_batch(rng, 1, int(rng.integers(3, 12)), int(rng.integers(2, 10)))
-    got = as_float(student.mean_pool(vectors[0], mask[0]))
-    np.testing.assert_allclose(got, reference.mean_pool(vectors[0], mask[0]), rtol=1e-6)
+    got = student.mean_pool(vectors[0], mask[0])
+    close(got, reference.mean_pool(vectors[0], mask[0]), rtol=1e-6, what="mean_pool(v, mask)")
 
 
 def test_mean_pool_batch_matches_reference(student, reference, rng):
     """Pooled vectors of a padded batch differ from the expected ones."""
     vectors, mask = padded_batch(rng, int(rng.integers(2, 6)), 10, int(rng.integers(2, 10)))
-    got = as_float(student.mean_pool(vectors, mask))
+    got = array(student.mean_pool(vectors, mask), what="mean_pool(batch, mask)")
     assert got.shape == (vectors.shape[0], vectors.shape[2])
-    np.testing.assert_allclose(got, reference.mean_pool(vectors, mask), rtol=1e-6)
+    close(got, reference.mean_pool(vectors, mask), rtol=1e-6, what="mean_pool(batch, mask)")
 
 
 def test_mean_pool_ignores_padding_values(student, rng):
     """Values at padded positions (mask 0) must not change the pooled vector."""
     vectors, mask = padded_batch(rng, 3, 8, 4)
     mask[:, -1] = 0
-    first = as_float(student.mean_pool(vectors, mask))
+    # Every text keeps its first position, so each one has a real token to average.
+    want = (vectors * mask[..., None]).sum(axis=1) / mask.sum(axis=1, keepdims=True)
+    first = close(student.mean_pool(vectors, mask), want, rtol=1e-6, what="mean_pool")
     vectors[mask == 0] = rng.normal(-1000.0, 100.0, size=(int((mask == 0).sum()), 4))
-    second = as_float(student.mean_pool(vectors, mask))
+    second = array(student.mean_pool(vectors, mask), want.shape, "mean_pool, new padding")
     np.testing.assert_allclose(first, second, rtol=1e-6)
 
 
@@ -246,15 +252,15 @@ def test_mean_pool_divides_by_real_token_count(student, rng):
     real = int(rng.integers(1, n))
     vectors[:real] = rng.normal(size=d)
     mask = (np.arange(n) < real).astype(int)
-    got = as_float(student.mean_pool(vectors, mask))
-    np.testing.assert_allclose(got, vectors[0], rtol=1e-6)
+    got = student.mean_pool(vectors, mask)
+    close(got, vectors[0], rtol=1e-6, what="mean_pool(vectors, mask)")
 
 
 def test_mean_pool_accepts_boolean_mask(student, reference, rng):
     """A mask of True/False must work like a mask of 1/0."""
     vectors, mask = padded_batch(rng, 2, 6, 3)
-    got = as_float(student.mean_pool(vectors, mask.astype(bool)))
-    np.testing.assert_allclose(got, reference.mean_pool(vectors, mask), rtol=1e-6)
+    got = student.mean_pool(vectors, mask.astype(bool))
+    close(got, reference.mean_pool(vectors, mask), rtol=1e-6, what="mean_pool, boolean mask")
 
 
 def test_mean_pool_empty_text_is_zero_vector(student, rng):
@@ -262,19 +268,23 @@ def test_mean_pool_empty_text_is_zero_vector(student, rng):
     vectors, mask = padded_batch(rng, 3, 5, 4)
     row = int(rng.integers(0, 3))
     mask[row] = 0
-    got = as_float(student.mean_pool(vectors, mask))
+    got = array(student.mean_pool(vectors, mask), (3, 4), "mean_pool(batch, mask)")
     assert not np.isnan(got).any()
-    np.testing.assert_allclose(got[row], np.zeros(4))
-    single = as_float(student.mean_pool(vectors[row], mask[row]))
-    np.testing.assert_allclose(single, np.zeros(4))
+    close(got[row], np.zeros(4), what="the pooled vector of the empty text")
+    real = np.arange(3) != row  # the other texts still pool their real tokens
+    counts = mask[real].sum(axis=1, keepdims=True)
+    want = (vectors[real] * mask[real][..., None]).sum(axis=1) / counts
+    close(got[real], want, rtol=1e-6, what="the pooled vectors of the other texts")
+    single = student.mean_pool(vectors[row], mask[row])
+    close(single, np.zeros(4), what="mean_pool(empty text, zero mask)")
 
 
 def test_mean_pool_rejects_mismatched_mask(student, reference, rng):
     """A mask whose shape does not match the token vectors must raise ValueError; a matching one works."""
     b, n = int(rng.integers(2, 5)), int(rng.integers(3, 9))
     vectors, mask = padded_batch(rng, b, n, int(rng.integers(2, 6)))
-    got = as_float(student.mean_pool(vectors, mask))
-    np.testing.assert_allclose(got, reference.mean_pool(vectors, mask), rtol=1e-6)
+    got = student.mean_pool(vectors, mask)
+    close(got, reference.mean_pool(vectors, mask), rtol=1e-6, what="mean_pool(batch, mask)")
     cut = int(rng.integers(1, n))
     with pytest.raises(ValueError):
         student.mean_pool(vectors, mask[:, :cut])
@@ -288,8 +298,8 @@ def test_mean_pool_real_padded_batch(student, reference, minilm, rng):
     hidden = np.stack([h for h, _ in rows])
     mask = np.stack([m for _, m in rows])
     assert (mask == 0).any(), "the batch should hold padding"
-    got = as_float(student.mean_pool(hidden, mask))
-    np.testing.assert_allclose(got, reference.mean_pool(hidden, mask), rtol=1e-5, atol=1e-7)
+    got = student.mean_pool(hidden, mask)
+    close(got, reference.mean_pool(hidden, mask), rtol=1e-5, atol=1e-7, what="mean_pool")
 
 
 # l2_normalize
@@ -300,14 +310,16 @@ def test_l2_normalize_rows_have_unit_length(student, rng):
     x = rng.normal(size=(int(rng.integers(3, 10)), int(rng.integers(2, 8)))) * rng.uniform(
         0.1, 10.0, size=(1, 1)
     )
-    got = as_float(student.l2_normalize(x))
-    np.testing.assert_allclose(np.linalg.norm(got, axis=1), 1.0, rtol=1e-6)
+    got = array(student.l2_normalize(x), x.shape, "l2_normalize(x)")
+    close(np.linalg.norm(got, axis=1), np.ones(len(x)), rtol=1e-6, what="the rows' lengths")
+    row = int(rng.integers(len(x)))  # and each keeps its direction: not any unit rows
+    close(got[row], x[row] / np.linalg.norm(x[row]), rtol=1e-6, what="a normalized row")
 
 
 def test_l2_normalize_matches_reference(student, reference, rng):
     """Normalized rows differ from the expected ones (direction not kept?)."""
     x = rng.normal(size=(6, 5)) * 3.0
-    np.testing.assert_allclose(as_float(student.l2_normalize(x)), reference.l2_normalize(x))
+    close(student.l2_normalize(x), reference.l2_normalize(x), what="l2_normalize(x)")
 
 
 def test_l2_normalize_zero_rows_stay_zero(student, rng):
@@ -315,19 +327,23 @@ def test_l2_normalize_zero_rows_stay_zero(student, rng):
     x = rng.normal(size=(5, 4))
     zero = rng.choice(5, size=2, replace=False)
     x[zero] = 0.0
-    got = as_float(student.l2_normalize(x))
+    got = array(student.l2_normalize(x), x.shape, "l2_normalize(x)")
     assert np.isfinite(got).all()
-    np.testing.assert_allclose(got[zero], 0.0)
-    single = as_float(student.l2_normalize(np.zeros(int(rng.integers(2, 10)))))
+    close(got[zero], np.zeros((2, 4)), what="the zero rows")
+    norms = np.linalg.norm(x, axis=1, keepdims=True)  # the other rows are still normalized
+    keep = norms[:, 0] > 0
+    close(got[keep], x[keep] / norms[keep], rtol=1e-6, what="the non-zero rows")
+    d = int(rng.integers(2, 10))
+    single = array(student.l2_normalize(np.zeros(d)), (d,), "l2_normalize(zero vector)")
     assert np.isfinite(single).all() and not single.any()
 
 
 def test_l2_normalize_one_dimensional_input(student, rng):
     """A 1-d vector must come back as a 1-d unit vector of the same direction."""
     v = rng.normal(size=int(rng.integers(2, 10)))
-    got = as_float(student.l2_normalize(v))
+    got = array(student.l2_normalize(v), what="l2_normalize(v)")
     assert got.shape == v.shape
-    np.testing.assert_allclose(got, v / np.linalg.norm(v), rtol=1e-6)
+    close(got, v / np.linalg.norm(v), rtol=1e-6, what="l2_normalize(v)")
 
 
 # returned types
@@ -336,9 +352,11 @@ def test_l2_normalize_one_dimensional_input(student, rng):
 def test_tokens_to_ids_returns_python_ints(student, reference, rng, minilm):
     """tokens_to_ids returns a numpy array or numpy integers where a list of Python ints is promised."""
     vocab = reference.build_vocab(random_tokens(rng, minilm, n=20, pool=10))
-    got = student.tokens_to_ids(random_tokens(rng, minilm, n=15, pool=15), vocab)
+    tokens = random_tokens(rng, minilm, n=15, pool=15)
+    got = student.tokens_to_ids(tokens, vocab)
     assert isinstance(got, list)
     assert all(type(i) is int for i in got)
+    assert got == reference.tokens_to_ids(tokens, vocab)
 
 
 def test_vectors_are_float_numpy_arrays(student, reference, rng):
@@ -359,7 +377,7 @@ def test_vectors_are_float_numpy_arrays(student, reference, rng):
         got = getattr(student, name)(*args)
         assert isinstance(got, np.ndarray)
         assert got.dtype.kind == "f"
-        assert np.allclose(got, getattr(reference, name)(*args), atol=1e-6)
+        close(got, getattr(reference, name)(*args), rtol=1e-5, atol=1e-6, what=name)
 
 
 # the real model
@@ -368,7 +386,7 @@ def test_vectors_are_float_numpy_arrays(student, reference, rng):
 def test_seed_dog_vector_rebuilt(student, minilm, rng):
     """Pooling then normalizing MiniLM's token outputs must reproduce the seed's 'dog' vector."""
     hidden, mask = shuffled_padded(rng, minilm.token_outputs("dog"), int(rng.integers(1, 9)))
-    vector = as_float(student.l2_normalize(student.mean_pool(hidden, mask)))
+    vector = array(student.l2_normalize(student.mean_pool(hidden, mask)), (384,), "dog")
     np.testing.assert_allclose(
         np.r_[vector[:4], vector[-4:]], SEED_DOG_FIRST + SEED_DOG_LAST, atol=1e-6, rtol=0
     )
@@ -379,5 +397,5 @@ def test_sentence_vectors_rebuilt_from_token_outputs(student, minilm, rng):
     for text in rng.permutation(minilm.texts):
         out = minilm.token_outputs(str(text))
         hidden, mask = shuffled_padded(rng, out, int(rng.integers(1, 9)))
-        vector = as_float(student.l2_normalize(student.mean_pool(hidden, mask)))
-        np.testing.assert_allclose(vector, out.sentence, atol=1e-6, rtol=0)
+        vector = student.l2_normalize(student.mean_pool(hidden, mask))
+        close(vector, out.sentence, atol=1e-6, rtol=0, what=f"the sentence vector of {text}")

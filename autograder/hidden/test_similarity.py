@@ -6,6 +6,8 @@ import math
 import numpy as np
 import pytest
 
+from autograder.expect import array, close, number
+
 SEED_PAIRS = [
     ("北京", "上海", 0.378),
     ("北京", "东京", 0.836),
@@ -91,7 +93,7 @@ def real_matrix(minilm) -> np.ndarray:
 
 def assert_same_ranking(got, want, scores):
     """Same length and scores as the reference; near-equal scores may swap their words."""
-    got = [(str(w), float(s)) for w, s in got]
+    got = [(str(w), number(s, "a score")) for w, s in got]
     assert len(got) == len(want), f"expected {len(want)} results, got {len(got)}"
     assert len({w for w, _ in got}) == len(got), "a word appears twice in the ranking"
     for rank, ((gw, gs), (ww, ws)) in enumerate(zip(got, want, strict=True)):
@@ -108,9 +110,8 @@ def test_cosine_matches_reference_on_random_vectors(student, reference, rng):
     for i in range(12):
         d = int(rng.integers(1, 60))
         a, b = random_vector(rng, d, i % 2 == 0), random_vector(rng, d, i % 3 == 0)
-        got = student.cosine_similarity(a, b)
-        assert np.ndim(got) == 0, "cosine_similarity must return one number, not an array"
-        assert float(got) == approx(reference.cosine_similarity(a, b))
+        got = number(student.cosine_similarity(a, b), "cosine_similarity(a, b)")
+        assert got == approx(reference.cosine_similarity(a, b))
 
 
 def test_cosine_is_scale_invariant(student, rng):
@@ -118,10 +119,11 @@ def test_cosine_is_scale_invariant(student, rng):
     for _ in range(8):
         d = int(rng.integers(2, 40))
         a, b = rng.normal(size=d), rng.normal(size=d)
-        base = student.cosine_similarity(a, b)
+        base = number(student.cosine_similarity(a, b), "cosine_similarity(a, b)")
+        assert base == approx(a @ b / (np.linalg.norm(a) * np.linalg.norm(b)))
         s, t = 10 ** rng.uniform(-3, 3), 10 ** rng.uniform(-3, 3)
-        assert student.cosine_similarity(s * a, t * b) == approx(base)
-        assert student.cosine_similarity(-s * a, b) == approx(-base)
+        assert number(student.cosine_similarity(s * a, t * b), "scaled") == approx(base)
+        assert number(student.cosine_similarity(-s * a, b), "negated") == approx(-base)
 
 
 def test_cosine_zero_vector_is_zero(student, rng):
@@ -130,7 +132,7 @@ def test_cosine_zero_vector_is_zero(student, rng):
         d = int(rng.integers(1, 30))
         v, zero = rng.normal(size=d), np.zeros(d)
         for a, b in ((zero, v), (v, zero), (zero, zero), (zero.tolist(), v.tolist())):
-            got = float(student.cosine_similarity(a, b))
+            got = number(student.cosine_similarity(a, b), "cosine with a zero vector")
             assert not math.isnan(got), "cosine with a zero vector came back nan"
             assert got == 0.0
 
@@ -142,9 +144,8 @@ def test_cosine_different_lengths_raise_value_error(student, reference, rng):
         m = n + int(rng.integers(1, 5))
         a, b = random_vector(rng, n, i % 2 == 0), random_vector(rng, m, i % 2 == 0)
         same = b[:n]
-        assert float(student.cosine_similarity(a, same)) == approx(
-            reference.cosine_similarity(a, same)
-        )
+        got = number(student.cosine_similarity(a, same), "cosine_similarity(a, b[:n])")
+        assert got == approx(reference.cosine_similarity(a, same))
         with pytest.raises(ValueError):
             student.cosine_similarity(a, b)
         with pytest.raises(ValueError):
@@ -158,8 +159,8 @@ def test_cosine_stays_within_unit_interval(student, rng):
     # vary: a short one also shows a dot product that was not divided by the norms.
     pairs = rounding_pairs(rng, 12, lambda r: (scaled_vector(r, 2, 12),) * 2)
     for v, _ in pairs:
-        same = float(student.cosine_similarity(v, v))
-        opposite = float(student.cosine_similarity(v, -v))
+        same = number(student.cosine_similarity(v, v), "cosine_similarity(v, v)")
+        opposite = number(student.cosine_similarity(v, -v), "cosine_similarity(v, -v)")
         assert -1.0 <= same <= 1.0 and same == approx(1.0)
         assert -1.0 <= opposite <= 1.0 and opposite == approx(-1.0)
 
@@ -175,7 +176,7 @@ def test_cosine_reproduces_the_seed_pairs(student, minilm, rng):
         vb = minilm.vector(b).astype(float) * float(rng.uniform(0.2, 5.0))
         if rng.random() < 0.5:
             va, vb = va.tolist(), vb.tolist()
-        got = float(student.cosine_similarity(va, vb))
+        got = number(student.cosine_similarity(va, vb), f"cosine of {a} and {b}")
         assert round(got, 3) == pytest.approx(want, abs=1e-9)
 
 
@@ -185,7 +186,8 @@ def test_cosine_on_real_model_vectors(student, reference, minilm, rng):
     for _ in range(8):
         i, j = rng.choice(len(words), size=2, replace=False)
         a, b = minilm.vector(words[i]).astype(float), minilm.vector(words[j]).astype(float)
-        assert float(student.cosine_similarity(a, b)) == approx(reference.cosine_similarity(a, b))
+        got = number(student.cosine_similarity(a, b), "cosine_similarity(a, b)")
+        assert got == approx(reference.cosine_similarity(a, b))
 
 
 # cosine_matrix
@@ -198,10 +200,10 @@ def test_cosine_matrix_matches_reference_on_random_matrices(student, reference, 
         A, B = rng.normal(size=(m, d)), rng.normal(size=(n, d)) * 3
         if i % 2:
             A, B = A.tolist(), B.tolist()
-        got = np.asarray(student.cosine_matrix(A, B), dtype=float)
+        got = array(student.cosine_matrix(A, B), what="cosine_matrix(A, B)")
         want = reference.cosine_matrix(A, B)
         assert got.shape == want.shape, "the result must have shape (rows of A, rows of B)"
-        assert np.allclose(got, want, rtol=1e-6, atol=1e-9)
+        close(got, want, rtol=1e-6, atol=1e-9, what="cosine_matrix(A, B)")
 
 
 def test_cosine_matrix_shape_is_rows_of_a_by_rows_of_b(student, rng):
@@ -209,10 +211,10 @@ def test_cosine_matrix_shape_is_rows_of_a_by_rows_of_b(student, rng):
     m, d = int(rng.integers(2, 8)), int(rng.integers(2, 10))
     n = m + int(rng.integers(1, 6))
     A, B = rng.normal(size=(m, d)), rng.normal(size=(n, d))
-    got = np.asarray(student.cosine_matrix(A, B))
+    got = array(student.cosine_matrix(A, B), what="cosine_matrix(A, B)")
     assert got.shape == (m, n)
     i, j = int(rng.integers(m)), int(rng.integers(n))
-    assert got[i, j] == approx(A[i] @ B[j] / (np.linalg.norm(A[i]) * np.linalg.norm(B[j])))
+    assert float(got[i, j]) == approx(A[i] @ B[j] / (np.linalg.norm(A[i]) * np.linalg.norm(B[j])))
 
 
 def test_cosine_matrix_zero_rows_give_zero(student, reference, rng):
@@ -221,18 +223,18 @@ def test_cosine_matrix_zero_rows_give_zero(student, reference, rng):
     A, B = rng.normal(size=(m, d)), rng.normal(size=(n, d))
     A[rng.choice(m, size=2, replace=False)] = 0.0
     B[rng.choice(n, size=3, replace=False)] = 0.0
-    got = np.asarray(student.cosine_matrix(A, B), dtype=float)
+    got = array(student.cosine_matrix(A, B), (m, n), "cosine_matrix(A, B)")
     assert not np.isnan(got).any(), "a zero row produced nan"
-    assert np.allclose(got, reference.cosine_matrix(A, B), rtol=1e-6, atol=1e-9)
+    close(got, reference.cosine_matrix(A, B), rtol=1e-6, atol=1e-9, what="cosine_matrix(A, B)")
 
 
 def test_cosine_matrix_stays_within_unit_interval(student, rng):
     """Cosines of rows with themselves or their negatives are clipped to [-1, 1]."""
     A = rng.normal(size=(300, int(rng.integers(3, 12))))
     for B, want in ((A, 1.0), (-A, -1.0)):
-        got = np.diag(np.asarray(student.cosine_matrix(A, B), dtype=float))
+        got = np.diag(array(student.cosine_matrix(A, B), (len(A), len(B)), "cosine_matrix"))
         assert np.all(got <= 1.0) and np.all(got >= -1.0), "a cosine fell outside [-1, 1]"
-        assert np.allclose(got, want, rtol=1e-9)
+        close(got, np.full(len(A), want), rtol=1e-9, atol=1e-8, what="the diagonal")
 
 
 def test_cosine_matrix_mismatched_columns_raise_value_error(student, reference, rng):
@@ -240,9 +242,9 @@ def test_cosine_matrix_mismatched_columns_raise_value_error(student, reference, 
     d = int(rng.integers(2, 10))
     m, n = (int(x) for x in rng.integers(2, 7, size=2))
     A, B = rng.normal(size=(m, d)), rng.normal(size=(n, d + int(rng.integers(1, 4))))
-    got = np.asarray(student.cosine_matrix(A, B[:, :d]), dtype=float)
+    got = array(student.cosine_matrix(A, B[:, :d]), what="cosine_matrix(A, B[:, :d])")
     assert got.shape == (m, n)
-    assert np.allclose(got, reference.cosine_matrix(A, B[:, :d]), rtol=1e-6, atol=1e-9)
+    close(got, reference.cosine_matrix(A, B[:, :d]), rtol=1e-6, atol=1e-9, what="cosine_matrix")
     with pytest.raises(ValueError):
         student.cosine_matrix(A, B)
     with pytest.raises(ValueError):
@@ -254,7 +256,7 @@ def test_cosine_matrix_is_vectorized(student, minilm, rng):
     B = minilm.matrix
     A = B[rng.choice(len(B), size=MATRIX_QUERIES, replace=False)]
     A = A + rng.normal(scale=0.01, size=A.shape).astype(np.float32)
-    got = np.asarray(student.with_timeout(MATRIX_TIME_LIMIT).cosine_matrix(A, B), dtype=float)
+    got = array(student.with_timeout(MATRIX_TIME_LIMIT).cosine_matrix(A, B), what="cosine_matrix")
     assert got.shape == (len(A), len(B))
     # Every entry is compared, against cosines built in one float32 buffer straight from the
     # float32 vectors (off by under 1e-6, far inside the tolerance): the reference's float64
@@ -273,7 +275,7 @@ def test_cosine_matrix_returns_a_float_array(student, reference, rng):
         got = student.cosine_matrix(*args)
         assert isinstance(got, np.ndarray)
         assert got.dtype.kind == "f"
-        assert np.allclose(got, reference.cosine_matrix(A, B), atol=1e-6)
+        close(got, reference.cosine_matrix(A, B), rtol=1e-5, atol=1e-6, what="cosine_matrix")
 
 
 # most_similar
@@ -336,7 +338,10 @@ def test_most_similar_ties_keep_input_order(student, reference, rng):
         query[int(rng.integers(d))] = float(rng.integers(1, 5))
         words = random_words(rng, n)
         want = reference.most_similar(query, matrix, words, k=n)
-        got = [(str(w), float(s)) for w, s in student.most_similar(query, matrix, words, k=n)]
+        got = [
+            (str(w), number(s, "a score"))
+            for w, s in student.most_similar(query, matrix, words, k=n)
+        ]
         assert [w for w, _ in got] == [w for w, _ in want], "tied words are out of input order"
 
 
@@ -402,7 +407,7 @@ def test_angle_matches_reference_on_random_vectors(student, reference, rng):
     for i in range(12):
         d = int(rng.integers(1, 40))
         a, b = random_vector(rng, d, i % 2 == 0), random_vector(rng, d)
-        got = float(student.angle_degrees(a, b))
+        got = number(student.angle_degrees(a, b), "angle_degrees(a, b)")
         assert got == pytest.approx(reference.angle_degrees(a, b), rel=1e-6, abs=1e-6)
 
 
@@ -413,7 +418,8 @@ def test_angle_is_in_degrees(student, rng):
         r, s = float(rng.uniform(0.5, 5)), float(rng.uniform(0.5, 5))
         a = [r, 0.0]
         b = [s * math.cos(math.radians(theta)), s * math.sin(math.radians(theta))]
-        assert float(student.angle_degrees(a, b)) == pytest.approx(theta, abs=1e-6)
+        got = number(student.angle_degrees(a, b), "angle_degrees(a, b)")
+        assert got == pytest.approx(theta, abs=1e-6)
 
 
 def test_angle_with_itself_is_never_nan(student, minilm, rng):
@@ -422,7 +428,7 @@ def test_angle_with_itself_is_never_nan(student, minilm, rng):
     pairs = rounding_pairs(rng, 12, lambda r: (scaled_vector(r, 2, 20),) * 2)
     pairs += rounding_pairs(rng, 4, lambda r: (minilm.vector(pick_word(r, minilm)),) * 2)
     for v, _ in pairs:
-        got = float(student.angle_degrees(v, v))
+        got = number(student.angle_degrees(v, v), "angle_degrees(v, v)")
         assert not math.isnan(got), "the angle of a vector with itself came back nan"
         assert got == pytest.approx(0.0, abs=1e-4)
 
@@ -436,7 +442,7 @@ def test_angle_of_opposite_vectors_is_180(student, rng):
 
     # Pairs whose cosine rounds past -1 when computed without clipping.
     for v, w in rounding_pairs(rng, 12, draw):
-        got = float(student.angle_degrees(v, w))
+        got = number(student.angle_degrees(v, w), "angle_degrees(v, -v)")
         assert not math.isnan(got), "the angle of opposite vectors came back nan"
         assert got == pytest.approx(180.0, abs=1e-4)
 
@@ -444,7 +450,7 @@ def test_angle_of_opposite_vectors_is_180(student, rng):
 def test_angle_with_zero_vector_is_90(student, rng):
     """A zero vector has cosine 0.0 with anything, so the angle is 90 degrees, not nan."""
     d = int(rng.integers(2, 20))
-    got = float(student.angle_degrees(np.zeros(d), rng.normal(size=d)))
+    got = number(student.angle_degrees(np.zeros(d), rng.normal(size=d)), "angle_degrees(0, v)")
     assert got == pytest.approx(90.0, abs=1e-9)
 
 
@@ -452,7 +458,7 @@ def test_angle_different_lengths_raise_value_error(student, reference, rng):
     """Vectors of different lengths raise ValueError in angle_degrees too (and equal lengths work)."""
     n = int(rng.integers(2, 10))
     a, b = rng.normal(size=n), rng.normal(size=n + int(rng.integers(1, 4)))
-    got = float(student.angle_degrees(a, b[:n]))
+    got = number(student.angle_degrees(a, b[:n]), "angle_degrees(a, b[:n])")
     assert got == pytest.approx(reference.angle_degrees(a, b[:n]), rel=1e-6, abs=1e-6)
     with pytest.raises(ValueError):
         student.angle_degrees(a, b)

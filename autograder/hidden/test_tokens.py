@@ -270,8 +270,10 @@ def test_utf8_encode_rejects_surrogates(student, reference, rng):
 def test_utf8_is_built_by_hand(student, student_source, rng):
     """utf8_encode or utf8_decode is not a function defined with def in your module (an import, functools.partial), or hands the work to Python's codec instead of building UTF-8 by hand."""
     text = random_text(rng, 12)
-    student.utf8_encode(text)  # both must run; whether their results are right, other checks say
-    student.utf8_decode(list(text.encode("utf-8")))
+    data = list(text.encode("utf-8"))
+    # Both must work: code that builds nothing has nothing to show by hand.
+    assert ints(student.utf8_encode(text)) == data
+    assert student.utf8_decode(data) == text
     not_defs, found = by_hand_problems(student_source, ("utf8_encode", "utf8_decode"))
     assert not not_defs, "; ".join(not_defs)
     assert not found, "; ".join(found)
@@ -578,6 +580,8 @@ def test_bpe_round_trips_mixed_scripts_and_emoji(student, rng):
         for text in (train, mixed_text(rng, 10) + random_text(rng, 12)):
             ids = ints(student.bpe_encode(text, merges))
             assert student.bpe_decode(ids, merges) == text
+            # the merges learned on a text shorten that very text: no merging is no BPE
+            assert text != train or len(ids) < len(train.encode("utf-8"))
 
 
 def test_bpe_decode_partial_character_gives_replacement(student, rng):

@@ -258,8 +258,14 @@ def test_utf8_decode_rejects_invalid_sequences(student, data, problem, valid, wh
 def test_utf8_is_built_by_hand(student, student_source):
     """utf8_encode and utf8_decode are functions of your module that build UTF-8 themselves."""
     text = "A\u00e9\u4eba\U0001f600"
-    student.utf8_encode(text)  # both must run; whether their results are right, other checks say
-    student.utf8_decode(list(text.encode("utf-8")))
+    data = list(text.encode("utf-8"))
+    # Both must work: code that builds nothing has nothing to show by hand.
+    encoded, decoded = student.utf8_encode(text), student.utf8_decode(data)
+    assert list(encoded) == data and decoded == text, (
+        f"utf8_encode({text!r}) should give {data} and utf8_decode of those bytes {text!r}; got "
+        f"{_short(encoded)} and {_short(decoded)}. This check reads your code only once both "
+        "work; the checks above say which one is wrong."
+    )
     not_defs, found = by_hand_problems(student_source, ("utf8_encode", "utf8_decode"))
     assert not not_defs, (
         "; ".join(not_defs) + ". Define utf8_encode and utf8_decode with def in your module (an "
@@ -359,6 +365,10 @@ def test_bpe_round_trips_mixed_scripts_and_emoji(student):
         assert len(ids) <= n_bytes, (
             f"bpe_encode({text!r}) gave {len(ids)} ids for {n_bytes} UTF-8 bytes: every id "
             "stands for at least one byte, so merging can only shorten the sequence"
+        )
+        assert text != train or len(ids) < n_bytes, (
+            f"bpe_encode of the training text gave {len(ids)} ids for its {n_bytes} bytes: the "
+            "merges learned on a text must shorten that very text (apply them, in order)"
         )
         back = student.bpe_decode(ids, merges)
         assert back == text, (

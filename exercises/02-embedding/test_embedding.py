@@ -3,6 +3,8 @@
 import numpy as np
 import pytest
 
+from autograder.expect import array
+
 # What the seed article prints for model.encode('dog'): the first and the last four values.
 SEED_DOG_FIRST = [-0.0531470, 0.0141944, 0.0071457, 0.0686087]
 SEED_DOG_LAST = [0.1114445, 0.0298569, 0.0239055, 0.1100931]
@@ -38,11 +40,12 @@ def expect_result(call_text: str, expected, call, *args, why: str = "") -> None:
             "works: a function that rejects everything has not done the lesson's work"
         ) from err
     try:
-        arr = np.asarray(got, dtype=float)
-        same = arr.shape == expected.shape and np.allclose(arr, expected, rtol=1e-6, atol=1e-9)
-    except (TypeError, ValueError):
-        same = False
-    assert same, f"{call_text} should give {expected.tolist()}{why}, got {_short(got)}"
+        arr = array(got, expected.shape, call_text)
+    except AssertionError as err:
+        raise AssertionError(f"{err}: it should give {expected.tolist()}{why}") from None
+    assert np.allclose(arr, expected, rtol=1e-6, atol=1e-9), (
+        f"{call_text} should give {expected.tolist()}{why}, got {_short(got)}"
+    )
 
 
 def test_build_vocab_first_appearance(student):
@@ -69,6 +72,7 @@ def test_tokens_to_ids_unknown_gets_unk(student):
     """Tokens missing from the vocabulary map to the [UNK] id."""
     vocab = {"[UNK]": 0, "the": 1, "cat": 2}
     ids = student.tokens_to_ids(["the", "dog", "cat", "人"], vocab)
+    array(ids, (4,), "tokens_to_ids(['the', 'dog', 'cat', '人'], vocab) (one id per token)")
     assert list(ids) == [1, 0, 2, 0], (
         f"'dog' and '人' are not in the vocabulary, so they get vocab['[UNK]'] = 0; got {ids}"
     )
@@ -78,6 +82,7 @@ def test_tokens_to_ids_reads_unk_id_from_vocab(student):
     """The [UNK] id comes from the vocabulary (MiniLM's is 100), not a hard-coded 0."""
     vocab = {"[PAD]": 0, "[UNK]": 100, "dog": 3899}
     ids = student.tokens_to_ids(["dog", "狗"], vocab)
+    array(ids, (2,), "tokens_to_ids(['dog', '狗'], vocab) (one id per token)")
     assert list(ids) == [3899, 100], (
         f"in this vocabulary [UNK] has id 100, so an unknown token must get 100; got {ids}"
     )
@@ -85,7 +90,7 @@ def test_tokens_to_ids_reads_unk_id_from_vocab(student):
 
 def test_one_hot_shape_and_ones(student):
     """one_hot gives shape (len(ids), V) with a single 1.0 per row at column id."""
-    out = np.asarray(student.one_hot([2, 0, 2], 4))
+    out = array(student.one_hot([2, 0, 2], 4), what="one_hot([2, 0, 2], 4)")
     expected = np.array([[0, 0, 1, 0], [1, 0, 0, 0], [0, 0, 1, 0]], dtype=float)
     assert out.shape == (3, 4), f"3 ids and V=4 give shape (3, 4), got {out.shape}"
     np.testing.assert_allclose(out, expected, err_msg="row i has a 1.0 at column ids[i]")
@@ -93,7 +98,7 @@ def test_one_hot_shape_and_ones(student):
 
 def test_one_hot_different_words_are_orthogonal(student):
     """Every two different one-hot rows have dot product 0: all words equally far apart."""
-    out = np.asarray(student.one_hot(list(range(6)), 6), dtype=float)
+    out = array(student.one_hot(list(range(6)), 6), (6, 6), "one_hot([0, 1, 2, 3, 4, 5], 6)")
     gram = out @ out.T
     np.testing.assert_allclose(
         gram,
@@ -128,7 +133,7 @@ def test_lookup_equals_one_hot_times_table(student, rng):
     table = rng.normal(size=(7, 3))
     ids = [3, 0, 6, 3]
     expected = np.eye(7)[ids] @ table
-    got = np.asarray(student.lookup(ids, table))
+    got = array(student.lookup(ids, table), what="lookup([3, 0, 6, 3], table)")
     assert got.shape == (4, 3), f"4 ids and a (7, 3) table give shape (4, 3), got {got.shape}"
     np.testing.assert_allclose(
         got, expected, rtol=1e-6, err_msg="row i of the result is table[ids[i]]"
@@ -137,7 +142,11 @@ def test_lookup_equals_one_hot_times_table(student, rng):
 
 def test_lookup_accepts_lists(student):
     """lookup works on a table given as a list of lists."""
-    got = np.asarray(student.lookup([1, 1, 0], [[0.0, 1.0], [2.0, 3.0]]))
+    got = array(
+        student.lookup([1, 1, 0], [[0.0, 1.0], [2.0, 3.0]]),
+        (3, 2),
+        "lookup([1, 1, 0], [[0.0, 1.0], [2.0, 3.0]]) (3 ids, rows of 2 numbers)",
+    )
     np.testing.assert_allclose(
         got,
         [[2.0, 3.0], [2.0, 3.0], [0.0, 1.0]],
@@ -189,7 +198,11 @@ def test_lookup_id_past_end_raises(student):
 def test_mean_pool_ignores_padding(student):
     """mean_pool averages only the positions whose mask is 1."""
     vectors = [[1.0, 2.0], [3.0, 4.0], [100.0, -100.0]]
-    got = np.asarray(student.mean_pool(vectors, [1, 1, 0]))
+    got = array(
+        student.mean_pool(vectors, [1, 1, 0]),
+        (2,),
+        "mean_pool(3 token vectors of 2 numbers, [1, 1, 0]) (one vector of d = 2 numbers)",
+    )
     np.testing.assert_allclose(
         got,
         [2.0, 3.0],
@@ -202,7 +215,7 @@ def test_mean_pool_batch(student):
     """A (b, n, d) batch with a (b, n) mask gives one pooled vector per text."""
     vectors = [[[1.0, 1.0], [3.0, 3.0], [9.0, 9.0]], [[2.0, 0.0], [7.0, 7.0], [7.0, 7.0]]]
     mask = [[1, 1, 1], [1, 0, 0]]
-    got = np.asarray(student.mean_pool(vectors, mask))
+    got = array(student.mean_pool(vectors, mask), what="mean_pool(a batch of 2 texts, mask)")
     assert got.shape == (2, 2), f"2 texts of dimension 2 give shape (2, 2), got {got.shape}"
     np.testing.assert_allclose(
         got,
@@ -214,13 +227,25 @@ def test_mean_pool_batch(student):
 
 def test_mean_pool_all_zero_mask_gives_zeros(student):
     """A text with no real token pools to zeros, not nan."""
-    got = np.asarray(student.mean_pool([[1.0, 2.0], [3.0, 4.0]], [0, 0]), dtype=float)
+    got = array(
+        student.mean_pool([[1.0, 2.0], [3.0, 4.0]], [0, 0]),
+        (2,),
+        "mean_pool([[1.0, 2.0], [3.0, 4.0]], [0, 0]) (one vector of d = 2 numbers)",
+    )
     assert not np.isnan(got).any(), (
         f"mean_pool(..., [0, 0]) has no real token: 0 / 0 gives nan, but it must give zeros; "
         f"got {got}"
     )
     np.testing.assert_allclose(
         got, [0.0, 0.0], err_msg="an all-zero mask gives a vector of zeros of length d"
+    )
+    expect_result(
+        "mean_pool([[1.0, 2.0], [3.0, 4.0]], [1, 0])",
+        [1.0, 2.0],
+        student.mean_pool,
+        [[1.0, 2.0], [3.0, 4.0]],
+        [1, 0],
+        why=" (one real token: its own vector; only a mask of zeros gives zeros)",
     )
 
 
@@ -244,14 +269,21 @@ def test_mean_pool_shape_mismatch_raises(student):
 
 def test_l2_normalize_rows(student):
     """Each row gets length 1, a zero row stays zero, a 1-d input stays 1-d."""
-    got = np.asarray(student.l2_normalize([[3.0, 4.0], [0.0, 0.0], [0.0, -2.0]]), dtype=float)
+    got = array(
+        student.l2_normalize([[3.0, 4.0], [0.0, 0.0], [0.0, -2.0]]),
+        (3, 2),
+        "l2_normalize([[3.0, 4.0], [0.0, 0.0], [0.0, -2.0]]) (rows keep their shape)",
+    )
     np.testing.assert_allclose(
         got,
         [[0.6, 0.8], [0.0, 0.0], [0.0, -1.0]],
         err_msg="divide each row by its own length; a zero row has no direction and stays 0",
     )
-    one = np.asarray(student.l2_normalize([3.0, 4.0]))
+    one = array(student.l2_normalize([3.0, 4.0]), what="l2_normalize([3.0, 4.0])")
     assert one.shape == (2,), f"a 1-d vector gives a 1-d vector, got shape {one.shape}"
+    np.testing.assert_allclose(
+        one, [0.6, 0.8], err_msg="l2_normalize([3.0, 4.0]) is [3, 4] / 5 = [0.6, 0.8]"
+    )
 
 
 def test_tokens_to_ids_returns_python_ints(student):
@@ -265,6 +297,10 @@ def test_tokens_to_ids_returns_python_ints(student):
     assert not odd, (
         f"tokens_to_ids returned {type(odd[0]).__name__} values such as {odd[0]!r}; the "
         "docstring promises Python ints (int(x) turns a numpy integer into one)"
+    )
+    assert got == [1, 0, 2], (
+        f"tokens_to_ids(['the', 'dog', 'cat'], vocab) should be [1, 0, 2] ('dog' is unknown, "
+        f"so it gets the [UNK] id 0), got {_short(got)}"
     )
 
 
@@ -296,7 +332,8 @@ def test_vectors_are_float_numpy_arrays(student):
         "l2_normalize(table)": [[0.0, 1.0], [2 / 13**0.5, 3 / 13**0.5]],
     }
     for call, want in wanted.items():
-        assert np.allclose(results[call], want, atol=1e-6), (
+        got = array(results[call], np.shape(want), call)
+        assert np.allclose(got, want, atol=1e-6), (
             f"{call} should be {np.round(want, 4).tolist()}, got {_short(results[call])}"
         )
 
@@ -304,7 +341,10 @@ def test_vectors_are_float_numpy_arrays(student):
 def test_dog_vector_matches_seed(student, minilm):
     """mean_pool + l2_normalize of MiniLM's transformer outputs give the seed's encode('dog')."""
     out = minilm.token_outputs("dog")
-    vector = np.asarray(student.l2_normalize(student.mean_pool(out.hidden, out.mask)))
+    vector = array(
+        student.l2_normalize(student.mean_pool(out.hidden, out.mask)),
+        what="l2_normalize(mean_pool(hidden, mask)) for 'dog'",
+    )
     assert vector.shape == (384,), f"MiniLM's sentence vectors have 384 values, got {vector.shape}"
     np.testing.assert_allclose(
         np.r_[vector[:4], vector[-4:]],

@@ -5,6 +5,8 @@ import math
 import numpy as np
 import pytest
 
+from autograder.expect import array, number
+
 # The seed article's five pairs, printed with 3 decimals, and what the real model gives.
 SEED_PAIRS = [
     ("北京", "上海", 0.378),
@@ -43,6 +45,7 @@ def expect_result(call_text: str, expected: float, call, *args, why: str = "") -
             f"{type(err).__name__}: {err}. This check also makes sure that valid input still "
             "works: a function that rejects everything has not done the lesson's work"
         ) from err
+    got = number(got, call_text)
     assert got == pytest.approx(expected, rel=1e-6, abs=1e-9), (
         f"{call_text} should give {expected:.6f}{why}, got {_short(got)}"
     )
@@ -57,7 +60,7 @@ def test_cosine_of_small_vectors(student):
         ([3, 4], [4, 3], 0.96, "(3*4 + 4*3) / (5 * 5)"),
     ]
     for a, b, want, why in cases:
-        got = student.cosine_similarity(a, b)
+        got = number(student.cosine_similarity(a, b), f"cosine_similarity({a}, {b})")
         assert got == pytest.approx(want, rel=1e-6, abs=1e-9), (
             f"cosine_similarity({a}, {b}) should be {want} ({why}), got {got}"
         )
@@ -66,8 +69,11 @@ def test_cosine_of_small_vectors(student):
 def test_cosine_is_scale_invariant(student):
     """The cosine divides by both lengths, so stretching a vector does not change it."""
     a, b = [1.0, 2.0, 2.0], [2.0, 0.0, 1.0]
-    base = student.cosine_similarity(a, b)
-    stretched = student.cosine_similarity([10 * x for x in a], [0.5 * x for x in b])
+    base = number(student.cosine_similarity(a, b), f"cosine_similarity({a}, {b})")
+    stretched = number(
+        student.cosine_similarity([10 * x for x in a], [0.5 * x for x in b]),
+        "cosine_similarity(10 * a, 0.5 * b)",
+    )
     assert base == pytest.approx(4 / 3 / math.sqrt(5), rel=1e-6), (
         f"cos({a}, {b}) = 4 / (3 * sqrt(5)) = 0.596285, got {base}: divide the dot product "
         "by both lengths"
@@ -80,7 +86,9 @@ def test_cosine_is_scale_invariant(student):
 
 def test_cosine_zero_vector_is_zero(student):
     """A zero vector has no direction: the cosine is 0.0 by convention, never nan."""
-    got = student.cosine_similarity([0, 0, 0], [1, 2, 3])
+    got = number(
+        student.cosine_similarity([0, 0, 0], [1, 2, 3]), "cosine_similarity([0, 0, 0], [1, 2, 3])"
+    )
     assert not math.isnan(got), "cosine with a zero vector came back nan; return 0.0 instead"
     assert got == 0.0, (
         f"cosine with a zero vector should be 0.0 (it has no direction, and 0.0 is the "
@@ -110,7 +118,10 @@ def test_cosine_different_lengths_raise(student):
 def test_cosine_reproduces_the_seed_pairs(student, minilm):
     """With MiniLM's real vectors, the five pairs of the seed article come out as printed there."""
     for a, b, want in SEED_PAIRS:
-        got = student.cosine_similarity(minilm.vector(a), minilm.vector(b))
+        got = number(
+            student.cosine_similarity(minilm.vector(a), minilm.vector(b)),
+            f"cosine_similarity of the vectors of {a} and {b}",
+        )
         assert round(got, 3) == pytest.approx(want, abs=1e-9), (
             f"cosine of {a} and {b} with MiniLM should print as {want:.3f} (as in the seed "
             f"article), got {got:.6f}"
@@ -120,7 +131,7 @@ def test_cosine_reproduces_the_seed_pairs(student, minilm):
 def test_cosine_never_exceeds_one(student):
     """Rounding can push a vector's cosine with itself above 1: clip it to [-1, 1]."""
     v = [0.1, 0.7]  # np.dot(v, v) / (|v| * |v|) is 1.0000000000000002 in float64
-    got = student.cosine_similarity(v, v)
+    got = number(student.cosine_similarity(v, v), f"cosine_similarity({v}, {v})")
     assert -1.0 <= got <= 1.0, (
         f"cosine_similarity({v}, {v}) = {got!r} is outside [-1, 1]: clip the result with "
         "np.clip(cos, -1.0, 1.0)"
@@ -135,7 +146,7 @@ def test_cosine_matrix_small(student):
     """cosine_matrix(A, B) has one row per row of A and one column per row of B."""
     A = [[1, 0], [0, 2]]
     B = [[3, 0], [1, 1], [0, 0]]
-    got = np.asarray(student.cosine_matrix(A, B))
+    got = array(student.cosine_matrix(A, B), what=f"cosine_matrix({A}, {B})")
     want = np.array([[1.0, 1 / math.sqrt(2), 0.0], [0.0, 1 / math.sqrt(2), 0.0]])
     assert got.shape == (2, 3), f"A has 2 rows and B has 3, so the shape is (2, 3), got {got.shape}"
     assert np.allclose(got, want, rtol=1e-6, atol=1e-9), (
@@ -154,7 +165,11 @@ def test_cosine_matrix_returns_a_float_array(student):
         )
         assert got.dtype.kind == "f", f"cosines are floats, but the array's dtype is {got.dtype}"
     want = np.array([[1.0, 1 / np.sqrt(2)], [0.0, 1 / np.sqrt(2)]])
-    got = student.cosine_matrix([[1, 0], [0, 2]], [[3, 0], [1, 1]])
+    got = array(
+        student.cosine_matrix([[1, 0], [0, 2]], [[3, 0], [1, 1]]),
+        (2, 2),
+        "cosine_matrix([[1, 0], [0, 2]], [[3, 0], [1, 1]]) (2 rows of A by 2 rows of B)",
+    )
     assert np.allclose(got, want, atol=1e-6), (
         f"cosine_matrix([[1, 0], [0, 2]], [[3, 0], [1, 1]]) should be {want.round(4).tolist()}, "
         f"got {_short(got)}"
@@ -165,7 +180,7 @@ def test_cosine_matrix_is_vectorized(student, minilm, rng):
     """cosine_matrix handles a whole vocabulary against a hundred queries within a second."""
     B = minilm.matrix  # about 3000 words x 384 numbers
     A = B[rng.choice(len(B), size=100, replace=False)]  # 300,000 pairs: a loop needs seconds
-    got = np.asarray(student.with_timeout(1.0).cosine_matrix(A, B))
+    got = array(student.with_timeout(1.0).cosine_matrix(A, B), what="cosine_matrix(A, B)")
     assert got.shape == (len(A), len(B)), f"expected shape {(len(A), len(B))}, got {got.shape}"
     for _ in range(20):
         i, j = int(rng.integers(len(A))), int(rng.integers(len(B)))
@@ -187,8 +202,9 @@ def test_most_similar_ranks_and_excludes(student):
         f"['kitten', 'dog'], got {names}"
     )
     want = (0.9 * 1.0 + 0.2 * 0.1) / (math.hypot(0.9, 0.2) * math.hypot(1.0, 0.1))
-    assert got[0][1] == pytest.approx(want, rel=1e-6), (
-        f"the score of 'kitten' should be its cosine with the query, {want:.6f}; got {got[0][1]}"
+    score = number(got[0][1], "the score of 'kitten'")
+    assert score == pytest.approx(want, rel=1e-6), (
+        f"the score of 'kitten' should be its cosine with the query, {want:.6f}; got {score}"
     )
 
 
@@ -234,7 +250,7 @@ def test_angle_degrees_basic(student):
         ([1, 0], [-1, 0], 180.0),
     ]
     for a, b, want in cases:
-        got = student.angle_degrees(a, b)
+        got = number(student.angle_degrees(a, b), f"angle_degrees({a}, {b})")
         assert got == pytest.approx(want, abs=1e-6), (
             f"angle_degrees({a}, {b}) should be {want} degrees, got {got} "
             "(np.degrees converts from radians)"
@@ -244,7 +260,7 @@ def test_angle_degrees_basic(student):
 def test_angle_with_itself_is_zero_not_nan(student, minilm):
     """The angle of a vector with itself is 0, never nan, even when rounding makes cos > 1."""
     for v in ([0.1, 0.7], minilm.vector("北京"), minilm.vector("dog")):
-        got = student.angle_degrees(v, v)
+        got = number(student.angle_degrees(v, v), "angle_degrees(v, v)")
         assert not math.isnan(got), (
             "angle_degrees(v, v) came back nan: rounding made the cosine slightly larger "
             "than 1 and np.arccos is undefined there; clip the cosine to [-1, 1]"

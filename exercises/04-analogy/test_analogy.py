@@ -1,7 +1,8 @@
 """Public checks for lesson 04 (analogy). Run: python -m pytest exercises/04-analogy -q"""
 
 import numpy as np
-import pytest
+
+from autograder.expect import near, number
 
 # The seed article's 4-dimensional toy vectors.
 TOY = {
@@ -72,6 +73,32 @@ def words_of(ranked):
     return [str(pair[0]) for pair in ranked]
 
 
+ACCURACY_KEYS = ("accuracy", "answered", "skipped")
+
+
+def accuracy_problem(got, want: dict, call: str) -> str | None:
+    """None if got is a dict of exactly want's keys holding want's numbers, else what is wrong.
+
+    The accuracy is compared with a tolerance of 1e-6 relative, the counts exactly; each must
+    be one number (an array, even an empty one, is not a count).
+    """
+    if not isinstance(got, dict):
+        return f"{call} should return a dict, got {type(got).__name__}: {_short(got)}"
+    if set(got) != set(ACCURACY_KEYS):
+        return (
+            f"{call} should return a dict with exactly the keys 'accuracy', 'answered' and "
+            f"'skipped', got the keys {sorted(map(str, got))}"
+        )
+    try:
+        values = {key: number(got[key], what=f"{call}[{key!r}]") for key in ACCURACY_KEYS}
+    except AssertionError as err:
+        return str(err)
+    right = bool(np.isclose(values["accuracy"], want["accuracy"], rtol=1e-6, atol=1e-12)) and all(
+        values[key] == want[key] for key in ("answered", "skipped")
+    )
+    return None if right else f"{call} should give {want}, got {_short(got)}"
+
+
 def test_nearest_seed_toy_example(student):
     """The seed's king - man + woman is nearest to queen, cosine 0.9947."""
     target = np.array(TOY["king"]) - np.array(TOY["man"]) + np.array(TOY["woman"])
@@ -80,8 +107,12 @@ def test_nearest_seed_toy_example(student):
         f"ranking all five words by cosine with king - man + woman gives queen, woman, king, "
         f"man, apple; got {words_of(ranked)}"
     )
-    assert ranked[0][1] == pytest.approx(0.9947390876533071, rel=1e-6), (
-        "the seed prints 0.9947 for queen: cosine = dot / (|target| |queen|)"
+    near(
+        ranked[0][1],
+        0.9947390876533071,
+        rel=1e-6,
+        abs=1e-12,
+        what="the score of queen (the seed prints 0.9947: cosine = dot / (|target| |queen|))",
     )
 
 
@@ -112,8 +143,12 @@ def test_analogy_seed_toy_example(student):
         f"analogy(a, b, c) means 'a is to b as c is to ?': man -> king, so woman -> queen; "
         f"the inputs man, king, woman are excluded, so apple comes next; got {words_of(ranked)}"
     )
-    assert ranked[0][1] == pytest.approx(0.9739390297400673, rel=1e-6), (
-        "on unit vectors the cosine of queen with u(king) - u(man) + u(woman) is 0.97394"
+    near(
+        ranked[0][1],
+        0.9739390297400673,
+        rel=1e-6,
+        abs=1e-12,
+        what="the score of queen (on unit vectors its cosine with u(king) - u(man) + u(woman))",
     )
 
 
@@ -191,9 +226,17 @@ def test_cosmul_formula(student):
         "analogy_cosmul('man', 'king', 'woman', toy vectors, k=2) should rank queen, then apple "
         f"(the inputs are always excluded); got {words_of(ranked)}"
     )
-    assert [float(p[1]) for p in ranked] == pytest.approx(
-        [expected[words.index("queen")], expected[words.index("apple")]], rel=1e-6
-    ), "score(x) = s(x, b) * s(x, c) / (s(x, a) + 0.001), with shifted cosines s = (cos + 1) / 2"
+    for (word, score), rank in zip(ranked, ("first", "second"), strict=True):
+        near(
+            score,
+            expected[words.index(word)],
+            rel=1e-6,
+            abs=1e-12,
+            what=(
+                f"the score of {word} ({rank}); score(x) = s(x, b) * s(x, c) / (s(x, a) + 0.001), "
+                "with shifted cosines s = (cos + 1) / 2"
+            ),
+        )
 
 
 def test_accuracy_skips_unknown_words(student):
@@ -203,11 +246,12 @@ def test_accuracy_skips_unknown_words(student):
         ("man", "king", "woman", "apple"),
         ("man", "prince", "woman", "princess"),
     ]
-    result = dict(student.analogy_accuracy(questions, TOY))
+    result = student.analogy_accuracy(questions, TOY)
     expected = {"accuracy": 0.5, "answered": 2, "skipped": 1}
-    assert result == pytest.approx(expected), (
+    problem = accuracy_problem(result, expected, "analogy_accuracy(three questions, toy vectors)")
+    assert problem is None, (
         f"the third question has unknown words, so it is skipped; of the two answered, one is "
-        f"right: accuracy 1/2; got {result}"
+        f"right: accuracy 1/2. {problem}"
     )
 
 
@@ -217,7 +261,7 @@ def test_accuracy_bad_method_raises(student):
     for method in ("add", "mul"):
         expect_result(
             f"analogy_accuracy([('man', 'king', 'woman', 'queen')], toy vectors, method={method!r})",
-            lambda got: None if dict(got) == pytest.approx(right) else right,
+            lambda got: None if accuracy_problem(got, right, "analogy_accuracy") is None else right,
             student.analogy_accuracy,
             [("man", "king", "woman", "queen")],
             TOY,
@@ -268,6 +312,7 @@ def test_ranked_results_are_word_score_tuples(student):
 
 def test_accuracy_returns_plain_numbers(student):
     """analogy_accuracy returns a dict with a float accuracy and int counts."""
+    call = "analogy_accuracy([('man', 'king', 'woman', 'queen'), ('x', 'y', 'z', 'w')], toy)"
     got = student.analogy_accuracy([("man", "king", "woman", "queen"), ("x", "y", "z", "w")], TOY)
     assert isinstance(got, dict) and set(got) == {"accuracy", "answered", "skipped"}, (
         "analogy_accuracy should return a dict with the keys 'accuracy', 'answered' and "
@@ -280,6 +325,11 @@ def test_accuracy_returns_plain_numbers(student):
     assert type(got["answered"]) is int and type(got["skipped"]) is int, (
         f"'answered' and 'skipped' are counts and should be Python ints, got {kinds['answered']} "
         f"and {kinds['skipped']} (int(x) turns a numpy integer into one)"
+    )
+    problem = accuracy_problem(got, {"accuracy": 1.0, "answered": 1, "skipped": 1}, call)
+    assert problem is None, (
+        f"the first question is answered (right: queen), the second has unknown words and is "
+        f"skipped. {problem}"
     )
 
 
@@ -302,17 +352,15 @@ def test_minilm_question_set_accuracy(student, minilm, lesson):
     questions = [q for qs in read_questions(lesson.folder / "questions.txt").values() for q in qs]
     emb = minilm.embeddings(list(dict.fromkeys(w for q in questions for w in q)))
     slow = student.with_timeout(30)
-    add = dict(slow.analogy_accuracy(questions, emb, method="add"))
-    mul = dict(slow.analogy_accuracy(questions, emb, method="mul"))
-    assert (add["answered"], add["skipped"]) == (280, 0), (
-        f"every word of the 280 questions has a vector here, so all 280 are answered and none "
-        f"is skipped; got {add}"
-    )
-    assert add["accuracy"] == pytest.approx(259 / 280), (
-        f"choosing among the 80 question words, 3CosAdd answers 259 of 280 questions right "
-        f"(inputs excluded); got {add}"
-    )
-    assert mul["accuracy"] == pytest.approx(261 / 280), (
-        f"choosing among the 80 question words, 3CosMul answers 261 of 280 questions right; "
-        f"got {mul}"
-    )
+    add = slow.analogy_accuracy(questions, emb, method="add")
+    mul = slow.analogy_accuracy(questions, emb, method="mul")
+    for method, got, right in (("add", add, 259), ("mul", mul, 261)):
+        call = f"analogy_accuracy(the 280 questions, MiniLM vectors, method={method!r})"
+        problem = accuracy_problem(
+            got, {"accuracy": right / 280, "answered": 280, "skipped": 0}, call
+        )
+        assert problem is None, (
+            f"every word of the 280 questions has a vector here, so all 280 are answered and none "
+            f"is skipped; choosing among the 80 question words (inputs excluded), "
+            f"{'3CosAdd' if method == 'add' else '3CosMul'} answers {right} of 280 right. {problem}"
+        )

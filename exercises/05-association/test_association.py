@@ -3,7 +3,8 @@
 import math
 
 import numpy as np
-import pytest
+
+from autograder.expect import array, close, number
 
 # The seed article's toy vocabulary: dimensions [health, technology, daily life].
 SEED_VOCAB = {
@@ -58,9 +59,37 @@ def expect_result(call_text: str, expected: str, same, call, *args, **kwargs) ->
         ) from err
     try:
         right = bool(same(got))
-    except (TypeError, ValueError):
+    except (AssertionError, TypeError, ValueError):
         right = False
     assert right, f"{call_text} should give {expected}, got {_short(got)}"
+
+
+def is_close(got, want, **tolerances) -> bool:
+    """True if got has want's exact shape and entries (see autograder.expect.close)."""
+    try:
+        close(got, want, **tolerances)
+    except AssertionError:
+        return False
+    return True
+
+
+def draws_of(got, n: int, size: int, call: str) -> list[int]:
+    """The draws of sample(...) as ints: exactly n of them, each an index in range(size)."""
+    try:
+        count = len(got)
+    except TypeError:
+        raise AssertionError(
+            f"{call} should return a list of {n} indices, got {type(got).__name__}: {_short(got)}"
+        ) from None
+    assert count == n, f"{call} should give {n} draws, got {count}: {_short(got)}"
+    draws = []
+    for i in got:
+        value = number(i, what=f"each draw of {call}")
+        assert value.is_integer() and 0 <= value < size, (
+            f"{call} should give indices 0..{size - 1} of the probability list, got {i!r}"
+        )
+        draws.append(int(value))
+    return draws
 
 
 def chi_square_limit(df: int, z: float = 5.0) -> float:
@@ -71,27 +100,43 @@ def chi_square_limit(df: int, z: float = 5.0) -> float:
 
 def test_softmax_small_example(student):
     """softmax([1, 2, 3]) is exp of each score divided by the sum of the exps."""
-    got = np.asarray(student.softmax([1.0, 2.0, 3.0]), dtype=float)
     want = np.exp([1.0, 2.0, 3.0]) / np.exp([1.0, 2.0, 3.0]).sum()
-    assert np.allclose(got, want, rtol=1e-6), (
-        f"softmax([1, 2, 3]) should be exp(s) / sum(exp(s)) = {want.round(4)}, got {got.round(4)}"
+    got = close(
+        student.softmax([1.0, 2.0, 3.0]),
+        want,
+        rtol=1e-6,
+        atol=1e-8,
+        what=f"softmax([1, 2, 3]) (it should be exp(s) / sum(exp(s)) = {want.round(4)})",
     )
-    assert got.sum() == pytest.approx(1.0, rel=1e-9), (
+    assert np.isclose(got.sum(), 1.0, rtol=1e-9, atol=1e-12), (
         f"probabilities must sum to 1, these sum to {got.sum()!r}"
     )
 
 
 def test_softmax_is_stable_for_large_scores(student):
     """Scores in the thousands must not overflow: subtract the largest score before exp."""
-    got = np.asarray(student.softmax([1000.0, 1001.0, 1002.0]), dtype=float)
+    got = array(student.softmax([1000.0, 1001.0, 1002.0]), (3,), "softmax([1000, 1001, 1002])")
     assert not np.isnan(got).any(), (
         "softmax([1000, 1001, 1002]) gave nan: np.exp(1000) is inf and inf / inf is nan; "
         "subtract the maximum score first (the shift cancels out)"
     )
-    want = np.asarray(student.softmax([0.0, 1.0, 2.0]), dtype=float)
-    assert np.allclose(got, want, rtol=1e-6), (
-        f"adding 1000 to every score must not change the result: expected {want.round(4)}, "
-        f"got {got.round(4)}"
+    want = np.exp([0.0, 1.0, 2.0]) / np.exp([0.0, 1.0, 2.0]).sum()
+    close(
+        student.softmax([0.0, 1.0, 2.0]),
+        want,
+        rtol=1e-6,
+        atol=1e-8,
+        what=f"softmax([0, 1, 2]) (it should be exp(s) / sum(exp(s)) = {want.round(4)})",
+    )
+    close(
+        got,
+        want,
+        rtol=1e-6,
+        atol=1e-8,
+        what=(
+            f"softmax([1000, 1001, 1002]) (adding 1000 to every score must not change the "
+            f"result: softmax([0, 1, 2]) = {want.round(4)})"
+        ),
     )
 
 
@@ -99,11 +144,16 @@ def test_softmax_temperature_divides_scores(student):
     """Temperature divides the scores: T = 0.5 doubles them, T = 2 halves them."""
     scores = [1.0, 2.0, 3.0]
     for t, scaled in ((0.5, [2.0, 4.0, 6.0]), (2.0, [0.5, 1.0, 1.5])):
-        got = np.asarray(student.softmax(scores, temperature=t), dtype=float)
         want = np.exp(scaled) / np.exp(scaled).sum()
-        assert np.allclose(got, want, rtol=1e-6), (
-            f"softmax({scores}, temperature={t}) should equal softmax({scaled}) = "
-            f"{want.round(4)}, got {got.round(4)}"
+        close(
+            student.softmax(scores, temperature=t),
+            want,
+            rtol=1e-6,
+            atol=1e-8,
+            what=(
+                f"softmax({scores}, temperature={t}) (it should equal softmax({scaled}) = "
+                f"{want.round(4)})"
+            ),
         )
 
 
@@ -113,7 +163,7 @@ def test_softmax_rejects_nonpositive_temperature(student):
     expect_result(
         "softmax([1.0, 2.0], temperature=0.5)",
         f"softmax([2.0, 4.0]) = {want.round(4)} (a small positive temperature is valid)",
-        lambda got: np.allclose(np.asarray(got, dtype=float), want, rtol=1e-6),
+        lambda got: is_close(got, want, rtol=1e-6, atol=1e-8),
         student.softmax,
         [1.0, 2.0],
         temperature=0.5,
@@ -130,7 +180,10 @@ def test_softmax_rejects_nonpositive_temperature(student):
 
 def test_associate_reproduces_the_seed(student):
     """associate('医院', seed vocabulary) prints exactly the seed article's five probabilities."""
-    got = [(w, round(float(p), 4)) for w, p in student.associate("医院", SEED_VOCAB)]
+    got = [
+        (w, round(number(p, what=f"the probability of {w}"), 4))
+        for w, p in student.associate("医院", SEED_VOCAB)
+    ]
     assert got == SEED_OUTPUT, f"expected the seed's output {SEED_OUTPUT}, got {got}"
 
 
@@ -144,12 +197,12 @@ def test_associate_excludes_the_query_word(student):
         f"associate('手术', ...) should list each other word of the vocabulary once, {others}; "
         f"got {words}"
     )
-    total = sum(p for _, p in got)
-    assert total == pytest.approx(1.0, rel=1e-9), (
+    probs = [number(p, what=f"the probability of {w}") for w, p in got]
+    total = sum(probs)
+    assert np.isclose(total, 1.0, rtol=1e-9, atol=1e-12), (
         f"the probabilities over the other words should sum to 1 (softmax over them only, "
         f"after leaving the query out), but they sum to {total}"
     )
-    probs = [p for _, p in got]
     assert probs == sorted(probs, reverse=True), (
         f"the pairs should come highest probability first, got {[round(p, 4) for p in probs]}"
     )
@@ -160,7 +213,7 @@ def test_associate_unknown_word_raises(student):
     expect_result(
         "associate('医院', seed vocabulary)",
         f"the seed's output {SEED_OUTPUT} (医院 is in the vocabulary)",
-        lambda got: [(w, round(float(p), 4)) for w, p in got] == SEED_OUTPUT,
+        lambda got: [(w, round(number(p), 4)) for w, p in got] == SEED_OUTPUT,
         student.associate,
         "医院",
         SEED_VOCAB,
@@ -199,21 +252,28 @@ def test_ranked_results_are_word_score_tuples(student):
 
 def test_top_k_keeps_k_and_renormalizes(student):
     """top_k keeps the k largest probabilities and divides them by their sum."""
-    got = np.asarray(student.top_k([0.1, 0.5, 0.15, 0.25], 2), dtype=float)
     want = np.array([0.0, 0.5, 0.0, 0.25]) / 0.75
-    assert np.allclose(got, want, rtol=1e-6, atol=1e-12), (
-        f"keeping the 2 largest of [0.1, 0.5, 0.15, 0.25] and renormalizing gives "
-        f"{want.round(4)}, got {got.round(4)}"
+    close(
+        student.top_k([0.1, 0.5, 0.15, 0.25], 2),
+        want,
+        rtol=1e-6,
+        atol=1e-12,
+        what=(
+            f"top_k([0.1, 0.5, 0.15, 0.25], 2) (keeping the 2 largest and renormalizing gives "
+            f"{want.round(4)})"
+        ),
     )
 
 
 def test_top_k_ties_keep_earlier_index(student):
     """When equal probabilities straddle the cut, top_k keeps the earlier index."""
-    got = np.asarray(student.top_k([0.25, 0.25, 0.5], 2), dtype=float)
     want = np.array([1 / 3, 0.0, 2 / 3])
-    assert np.allclose(got, want, rtol=1e-6, atol=1e-12), (
-        f"top_k([0.25, 0.25, 0.5], 2) keeps 0.5 and the FIRST 0.25: {want.round(4)}, "
-        f"got {got.round(4)}"
+    close(
+        student.top_k([0.25, 0.25, 0.5], 2),
+        want,
+        rtol=1e-6,
+        atol=1e-12,
+        what=f"top_k([0.25, 0.25, 0.5], 2) (it keeps 0.5 and the FIRST 0.25: {want.round(4)})",
     )
 
 
@@ -221,19 +281,27 @@ def test_top_p_keeps_smallest_set_reaching_p(student):
     """top_p keeps the most likely entries until their mass reaches p (ties: earlier first)."""
     probs = [0.25, 0.5, 0.25]
     for p, want in ((0.5, [0, 1, 0]), (0.6, [1 / 3, 2 / 3, 0]), (0.75, [1 / 3, 2 / 3, 0])):
-        got = np.asarray(student.top_p(probs, p), dtype=float)
-        assert np.allclose(got, want, rtol=1e-6, atol=1e-12), (
-            f"top_p({probs}, {p}) should be {np.round(want, 4)}: sorted, 0.5 then the first "
-            f"0.25; stop as soon as the running sum is >= p. Got {got.round(4)}"
+        close(
+            student.top_p(probs, p),
+            want,
+            rtol=1e-6,
+            atol=1e-12,
+            what=(
+                f"top_p({probs}, {p}) (it should be {np.round(want, 4)}: sorted, 0.5 then the "
+                f"first 0.25; stop as soon as the running sum is >= p)"
+            ),
         )
 
 
 def test_top_p_with_p_one_keeps_everything(student):
     """With p = 1 nothing is cut, even when rounding keeps the running sum just below 1."""
     probs = [0.1] * 10  # np.cumsum gives 0.9999999999999999 at the end, not 1.0
-    got = np.asarray(student.top_p(probs, 1.0), dtype=float)
-    assert np.allclose(got, probs, rtol=1e-6), (
-        f"top_p([0.1] * 10, 1.0) should keep all ten entries, got {got.round(4)}"
+    close(
+        student.top_p(probs, 1.0),
+        probs,
+        rtol=1e-6,
+        atol=1e-8,
+        what="top_p([0.1] * 10, 1.0) (it should keep all ten entries, each 0.1)",
     )
 
 
@@ -252,25 +320,35 @@ def test_probability_vectors_are_numpy_arrays(student):
             "drop the .tolist())"
         )
         assert got.dtype.kind == "f", f"{call} should hold floats, its dtype is {got.dtype}"
-    soft = results["softmax([1.0, 2.0, 3.0])"]
-    assert np.allclose(soft, [0.09003057, 0.24472847, 0.66524096], atol=1e-6), (
-        f"softmax([1.0, 2.0, 3.0]) should be [0.0900, 0.2447, 0.6652], got {_short(soft)}"
-    )
+    wanted = {
+        "softmax([1.0, 2.0, 3.0])": [0.09003057, 0.24472847, 0.66524096],
+        f"top_k({probs}, 2)": [0.0, 0.5 / 0.75, 0.0, 0.25 / 0.75],
+        f"top_p({probs}, 0.6)": [0.0, 0.5 / 0.75, 0.0, 0.25 / 0.75],
+    }
+    for call, want in wanted.items():
+        close(
+            results[call],
+            want,
+            rtol=1e-5,
+            atol=1e-6,
+            what=f"{call} (it should be {np.round(want, 4).tolist()})",
+        )
 
 
 def test_sample_is_reproducible(student):
     """The same seed gives the same draws; another seed gives other draws."""
     probs = [0.1, 0.2, 0.3, 0.4]
-    first = list(student.sample(probs, 50, 7))
-    assert list(student.sample(probs, 50, 7)) == first, (
+    first = draws_of(student.sample(probs, 50, 7), 50, 4, f"sample({probs}, 50, 7)")
+    assert draws_of(student.sample(probs, 50, 7), 50, 4, f"sample({probs}, 50, 7)") == first, (
         "two calls with seed=7 gave different draws: build np.random.default_rng(seed)"
     )
-    assert list(student.sample(probs, 50, 8)) != first, (
+    assert draws_of(student.sample(probs, 50, 8), 50, 4, f"sample({probs}, 50, 8)") != first, (
         "seed=8 gave the same draws as seed=7: the seed must drive the generator"
     )
-    assert len(first) == 50 and all(0 <= int(i) < 4 for i in first), (
-        f"sample(probs of length 4, 50, 7) should give 50 indices in 0..3, got {len(first)}: "
-        f"{_short(first)}"
+    certain = draws_of(student.sample([0.0, 0.0, 1.0, 0.0], 5, 7), 5, 4, "sample(..., 5, 7)")
+    assert certain == [2] * 5, (
+        f"sample([0.0, 0.0, 1.0, 0.0], 5, 7) should give [2, 2, 2, 2, 2] (index 2 has "
+        f"probability 1), got {certain}: draw with rng.choice(len(probs), size=n, p=probs)"
     )
 
 
@@ -287,13 +365,15 @@ def test_sample_returns_python_ints(student):
         "promises Python ints: list(rng.choice(...)) keeps numpy integers, "
         "[int(i) for i in rng.choice(...)] or .tolist() gives Python ints"
     )
+    draws_of(draws, 20, 4, "sample([0.1, 0.2, 0.3, 0.4], 20, 3)")
 
 
 def test_sample_frequencies_follow_probs(student):
     """Over many draws each index comes up about probs[i] of the time."""
     probs = np.array([0.05, 0.15, 0.3, 0.5, 0.0])
     n = 20000
-    counts = np.bincount(np.asarray(student.sample(probs.tolist(), n, 42)), minlength=5)
+    draws = draws_of(student.sample(probs.tolist(), n, 42), n, 5, f"sample(probs, {n}, 42)")
+    counts = np.bincount(draws, minlength=5)
     assert counts[4] == 0, (
         f"index 4 has probability 0 and must never be drawn, but it came up {counts[4]} times"
     )
@@ -310,7 +390,7 @@ def test_sample_rejects_invalid_probs(student):
     expect_result(
         "sample([0.0, 1.0], 3, 0)",
         "[1, 1, 1] (index 1 has probability 1, whatever the seed)",
-        lambda got: [int(i) for i in got] == [1, 1, 1],
+        lambda got: draws_of(got, 3, 2, "sample([0.0, 1.0], 3, 0)") == [1, 1, 1],
         student.sample,
         [0.0, 1.0],
         3,
