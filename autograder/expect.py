@@ -16,7 +16,10 @@ import numpy as np
 def array(got: object, shape: Sequence[int] | None = None, what: str = "the result") -> np.ndarray:
     """The student's value as a float array, of exactly `shape` if given (else AssertionError)."""
     try:
-        values = np.asarray(got, dtype=float)
+        raw = np.asarray(got)
+        if raw.dtype.kind not in "biuf":  # numpy would turn "0.5" into 0.5
+            raise TypeError
+        values = raw.astype(float)
     except (TypeError, ValueError):
         raise AssertionError(
             f"{what} should be numbers (a list or a numpy array), got {type(got).__name__}"
@@ -46,6 +49,16 @@ def close(
             else f"{what} is not the expected one (it holds nan or inf where numbers belong)"
         )
     return values
+
+
+def indices(got: object, n: int, size: int, what: str = "the result") -> list[int]:
+    """The student's value as n whole numbers in range(size) (e.g. draws), checked at once."""
+    values = array(got, (n,), what)
+    whole = values == np.floor(values)
+    if not (whole.all() and (values >= 0).all() and (values < size).all()):
+        bad = values[~(whole & (values >= 0) & (values < size))][0]
+        raise AssertionError(f"{what} should hold indices 0..{size - 1}, got {bad:g}")
+    return values.astype(int).tolist()
 
 
 def number(got: object, what: str = "the result") -> float:

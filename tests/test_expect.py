@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from autograder.expect import array, close, near, number
+from autograder.expect import array, close, indices, near, number
 
 WANT = np.array([[0.5, 0.25], [1.0, -2.0]])
 
@@ -62,3 +62,17 @@ def test_array_checks_the_shape_only_when_asked():
     assert array([1, 2]).dtype == float
     with pytest.raises(AssertionError, match=r"shape \(3,\), got shape \(2,\)"):
         array([1, 2], (3,))
+
+
+def test_indices_are_whole_numbers_in_range_checked_at_once():
+    """Draws: exactly n, whole, in range; strings of digits are not numbers."""
+    assert indices([0, 2, 1.0], 3, 3) == [0, 2, 1]
+    for got, says in (
+        ([0, 3], "indices 0..2, got 3"),
+        ([0.5, 1], "got 0.5"),
+        ([0], r"shape \(2,\)"),
+    ):
+        with pytest.raises(AssertionError, match=says):
+            indices(got, 2, 3)
+    with pytest.raises(AssertionError, match="should be numbers"):
+        array(["0.5", "1"])

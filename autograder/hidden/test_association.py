@@ -5,15 +5,12 @@ import math
 import numpy as np
 import pytest
 
-from autograder.expect import array, close, near, number
+from autograder.expect import array, close, indices, near, number
 
 
 def draws_of(got, n, size):
     """sample's draws as ints: exactly n values, each a whole number in range(size)."""
-    assert len(got) == n, f"{len(got)} draws instead of {n}"
-    draws = [number(i, what="a draw") for i in got]
-    assert all(d.is_integer() and 0 <= d < size for d in draws), "a draw is not an index"
-    return [int(d) for d in draws]
+    return indices(got, n, size, what="sample's draws")
 
 
 def certain_probs(rng, size):

@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 
-from autograder.expect import array, close, number
+from autograder.expect import array, close, indices, number
 
 # The seed article's toy vocabulary: dimensions [health, technology, daily life].
 SEED_VOCAB = {
@@ -82,14 +82,7 @@ def draws_of(got, n: int, size: int, call: str) -> list[int]:
             f"{call} should return a list of {n} indices, got {type(got).__name__}: {_short(got)}"
         ) from None
     assert count == n, f"{call} should give {n} draws, got {count}: {_short(got)}"
-    draws = []
-    for i in got:
-        value = number(i, what=f"each draw of {call}")
-        assert value.is_integer() and 0 <= value < size, (
-            f"{call} should give indices 0..{size - 1} of the probability list, got {i!r}"
-        )
-        draws.append(int(value))
-    return draws
+    return indices(got, n, size, what=f"the draws of {call}")
 
 
 def chi_square_limit(df: int, z: float = 5.0) -> float:
