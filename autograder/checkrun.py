@@ -81,6 +81,7 @@ def run_checks(
             ahead[-1][1].launch()
         os.write(claims_w, bytes(range(len(ahead))))
         os.close(claims_w)
+        claims_w = -1  # closed: its number may belong to another file from now on
         with contextlib.suppress(Exception):  # loaded once, shared; checks report errors
             load_model_data()
             for path in check_files(lessons):
@@ -107,7 +108,7 @@ def run_checks(
         done = spread(order, lanes, session, budget)
     finally:
         os.close(claims_r)
-        with contextlib.suppress(OSError):
+        if claims_w >= 0:
             os.close(claims_w)
         for unused in early:  # spread never asked for it (it raised first)
             unused.close()
