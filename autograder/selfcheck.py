@@ -101,6 +101,9 @@ def main_check(key: str | None, folder: Path | None, lang: str = "en") -> int:
     except LessonError as exc:
         print(f"embedlab check: {exc}")
         return 2
+    if folder is not None and not Path(folder).exists():
+        print(f"embedlab check: --dir {folder} does not exist")
+        return 2
     if found is None:
         where = f"at {folder}" if folder is not None else f"in {Path.cwd()}"
         print(
@@ -130,6 +133,10 @@ def main_check(key: str | None, folder: Path | None, lang: str = "en") -> int:
             doc = collector.docs.get(name, "")
             print(f"   first failing check: {name}" + (f"  ({doc})" if doc else ""))
             print("   " + message.replace("\n", "\n   "))
+            if len(failing) > 1:  # name them all: fixing the first should not hide the rest
+                others = ", ".join(other for other, _ in failing[1:])
+                print(f"   also failing: {others}")
+                print(f"   (every message: python -m pytest {lesson.public_tests.parent})")
         for hint in lesson.hints[lang]:
             print(f"   hint: {hint}")
     return 0 if all_passed else 1

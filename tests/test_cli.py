@@ -308,6 +308,28 @@ def test_check_names_its_folder_and_the_failing_checks_purpose(minipack, capsys)
     assert "first failing check: test_add_small  (Adds two short vectors.)" in out
 
 
+def test_check_names_every_failing_check(minipack, tmp_path, capsys):
+    """Past the first failure's message, check names the other failing checks too."""
+    copy = tmp_path / "exercises"
+    shutil.copytree(FIXTURES / "minipack" / "exercises", copy)
+    checks = copy / "01-demo" / "test_demo.py"
+    checks.write_text(
+        checks.read_text()
+        + "\n\ndef test_add_more(student):\n    assert list(student.add([1], [1])) == [2]\n"
+    )
+    (copy / "01-demo" / "demo.py").write_text("def add(a, b):\n    return [0] * len(a)\n")
+    assert main(["check", "--dir", str(copy)]) == 1
+    out = capsys.readouterr().out
+    assert "first failing check: test_add_small" in out
+    assert "also failing: test_add_more" in out
+
+
+def test_check_of_a_missing_folder_says_it_does_not_exist(minipack, tmp_path, capsys):
+    """--dir naming nothing: exit 2, saying so (not that no exercises folder is above it)."""
+    assert main(["check", "--dir", str(tmp_path / "nope")]) == 2
+    assert "does not exist" in capsys.readouterr().out
+
+
 def test_error_report_is_valid_without_grading():
     """The minimal report is valid Gradescope JSON with score 0."""
     data = report_mod.error_results(SubmissionReport(name="n", submission="p"), "bad")
