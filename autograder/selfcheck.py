@@ -85,6 +85,8 @@ def _pick(key: str | None, lessons) -> list[Lesson]:
 def main_check(key: str | None, folder: Path | None, lang: str = "en") -> int:
     """Print each lesson's progress, failures and hints; 0 only when every check passes."""
     found = exercises_dir(folder)
+    if key is None and folder is not None and (Path(folder) / "lesson.toml").is_file():
+        key = Path(folder).resolve().name  # --dir names one lesson's folder: check that lesson
     try:
         if found is not None:
             # The copy's own lessons and public checks: nothing of the pack need be installed

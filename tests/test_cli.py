@@ -12,6 +12,7 @@ import pytest
 from autograder import report as report_mod
 from autograder import selfcheck, submissions
 from autograder.cli import main
+from autograder.lessons import pack_root
 from autograder.report import SubmissionReport, write_json
 from autograder.submissions import report_name
 
@@ -322,6 +323,15 @@ def test_check_names_every_failing_check(minipack, tmp_path, capsys):
     out = capsys.readouterr().out
     assert "first failing check: test_add_small" in out
     assert "also failing: test_add_more" in out
+
+
+def test_check_of_a_lesson_folder_checks_that_lesson(tmp_path, capsys):
+    """--dir naming one lesson's folder of a copy checks that lesson only."""
+    copy = tmp_path / "exercises"
+    shutil.copytree(pack_root() / "exercises", copy, ignore=shutil.ignore_patterns("__pycache__"))
+    assert main(["check", "--dir", str(copy / "03-similarity")]) == 1
+    out = capsys.readouterr().out
+    assert "03-similarity" in out and "01-tokens" not in out
 
 
 def test_check_of_a_missing_folder_says_it_does_not_exist(minipack, tmp_path, capsys):
