@@ -67,6 +67,22 @@ def questions_from(rng, words, n, unknown=()):
     return questions
 
 
+def answered_questions(rng, emb, reference, right, wrong):
+    """right + wrong answerable questions in random order: 3CosAdd answers `right` of them right.
+
+    A wrong question's d is another word than the top answer and the inputs.
+    """
+    words = list(emb)
+    questions = []
+    for i in range(right + wrong):
+        a, b, c = (str(w) for w in rng.choice(words, size=3, replace=False))
+        top = reference.analogy(a, b, c, emb)[0][0]
+        if i >= right:
+            top = str(rng.choice([w for w in words if w not in (a, b, c, top)]))
+        questions.append([a, b, c, top])
+    return [questions[int(i)] for i in rng.permutation(len(questions))]
+
+
 def read_questions(path):
     questions = []
     for line in path.read_text(encoding="utf-8").splitlines():
@@ -106,38 +122,50 @@ def test_nearest_excludes_words(student, reference, rng):
     same_ranking(got, reference.nearest(query, emb, k=5, exclude=exclude))
 
 
-def test_nearest_ties_keep_input_order(student, rng):
+def test_nearest_ties_keep_input_order(student, reference, rng):
     """Equal scores must keep the dict's order (the earlier word first)."""
     dim = 4
     axis = int(rng.integers(0, dim))
-    words = random_words(rng, 8)
+    other = (axis + 1) % dim
+    # Directions of cosine 1, 0, 0.707 (twice) and 0.949 with the query, each used twice and
+    # scaled by powers of 2 (exact in floating point): ties at several levels, exact ones.
+    directions = [(1.0, 0.0), (0.0, 1.0), (1.0, 1.0), (1.0, -1.0), (3.0, 1.0)]
+    picks = rng.permutation(np.repeat(np.arange(len(directions)), 2))
+    words = random_words(rng, len(picks))
     emb = {}
-    for i, w in enumerate(words):
+    for w, pick in zip(words, picks, strict=True):
         v = np.zeros(dim)
-        v[axis if i % 2 else (axis + 1) % dim] = float(rng.integers(1, 6))
-        emb[w] = v
+        v[axis], v[other] = directions[int(pick)]
+        emb[w] = v * 2.0 ** int(rng.integers(0, 4))
     query = np.zeros(dim)
     query[axis] = 2.0
-    got = [str(w) for w, _ in student.nearest(query, emb, k=4)]
-    assert got == [w for i, w in enumerate(words) if i % 2]
+    k = int(rng.integers(6, len(words) + 1))
+    ranked = student.nearest(query, emb, k=k)
+    got = [str(w) for w, _ in ranked]
+    assert got[:2] == [w for w, pick in zip(words, picks, strict=True) if pick == 0]
+    same_ranking(ranked, reference.nearest(query, emb, k=k))
 
 
-def test_nearest_k_larger_than_vocabulary(student, rng):
-    """Asking for more words than there are must return every remaining word, once."""
+def test_nearest_k_larger_than_vocabulary(student, reference, rng):
+    """Asking for more words than there are must return every remaining word, once, ranked."""
     emb = random_embeddings(rng, 6, 3)
-    got = student.nearest(rng.normal(size=3), emb, k=50, exclude=[list(emb)[0]])
+    query, exclude = rng.normal(size=3), [list(emb)[0]]
+    got = student.nearest(query, emb, k=50, exclude=exclude)
     assert sorted(str(w) for w, _ in got) == sorted(list(emb)[1:])
+    same_ranking(got, reference.nearest(query, emb, k=50, exclude=exclude))
 
 
-def test_nearest_zero_vector_scores_zero(student, rng):
-    """A zero vector must get cosine 0.0, not nan."""
+def test_nearest_zero_vector_scores_zero(student, reference, rng):
+    """A zero vector must get cosine 0.0, not nan (and the other words their cosines)."""
     emb = random_embeddings(rng, 5, 4)
     zero_word = list(emb)[int(rng.integers(0, 5))]
     emb[zero_word] = np.zeros(4)
-    ranked = student.nearest(rng.normal(size=4), emb, k=5)
+    query = rng.normal(size=4)
+    ranked = student.nearest(query, emb, k=5)
     scores = {str(w): number(s, what=f"the score of {w!r}") for w, s in ranked}
     assert len(ranked) == 5 and set(scores) == set(emb)
     assert scores[zero_word] == 0.0
+    same_ranking(ranked, reference.nearest(query, emb, k=5))
     all_zero = student.nearest(np.zeros(4), emb, k=5)
     assert sorted(str(w) for w, _ in all_zero) == sorted(emb)
     assert all(number(s, what=f"the score of {w!r}") == 0.0 for w, s in all_zero)
@@ -276,12 +304,14 @@ def test_cosmul_uses_eps(student, reference, rng):
     same_ranking(got, reference.analogy_cosmul(a, b, c, emb, k=5, eps=eps))
 
 
-def test_cosmul_excludes_input_words(student, rng):
-    """3CosMul must never return one of its three input words."""
+def test_cosmul_excludes_input_words(student, reference, rng):
+    """3CosMul must never return one of its three input words (the others ranked by their scores)."""
     emb = random_embeddings(rng, 8, 3)
     a, b, c = (str(w) for w in rng.choice(list(emb), size=3, replace=False))
-    got = [str(w) for w, _ in student.analogy_cosmul(a, b, c, emb, k=8)]
+    ranked = student.analogy_cosmul(a, b, c, emb, k=8)
+    got = [str(w) for w, _ in ranked]
     assert len(got) == 5 and not {a, b, c} & set(got)
+    same_ranking(ranked, reference.analogy_cosmul(a, b, c, emb, k=8))
 
 
 def test_cosmul_unknown_word_raises_valueerror(student, reference, rng):
@@ -343,10 +373,8 @@ def test_accuracy_leaves_skipped_out_of_denominator(student, reference, rng):
     """Skipped questions must not count in the accuracy's denominator."""
     emb = random_embeddings(rng, 10, 3, spread=False)
     words = list(emb)
-    questions = []
-    for _ in range(6):
-        a, b, c = (str(w) for w in rng.choice(words, size=3, replace=False))
-        questions.append([a, b, c, reference.analogy(a, b, c, emb)[0][0]])
+    right, wrong = int(rng.integers(3, 7)), int(rng.integers(1, 4))
+    questions = answered_questions(rng, emb, reference, right, wrong)
     unknown = random_words(rng, 4)
     for i in range(int(rng.integers(2, 6))):
         q = [str(w) for w in rng.choice(words, size=4, replace=False)]
@@ -354,10 +382,10 @@ def test_accuracy_leaves_skipped_out_of_denominator(student, reference, rng):
         questions.insert(int(rng.integers(0, len(questions) + 1)), q)
     got = student.analogy_accuracy(questions, emb)
     same_accuracy(got, reference.analogy_accuracy(questions, emb))
-    near(got["accuracy"], 1.0, rel=1e-6, abs=1e-12, what="the accuracy")
+    near(got["accuracy"], right / (right + wrong), rel=1e-6, abs=1e-12, what="the accuracy")
 
 
-def test_accuracy_nothing_answered_is_zero(student, rng):
+def test_accuracy_nothing_answered_is_zero(student, reference, rng):
     """With no answerable question the accuracy must be 0.0 (no ZeroDivisionError, no nan)."""
     emb = random_embeddings(rng, 6, 3)
     unknown = [w + "z" for w in random_words(rng, 8)]
@@ -366,6 +394,9 @@ def test_accuracy_nothing_answered_is_zero(student, rng):
     same_accuracy(got, {"accuracy": 0.0, "answered": 0, "skipped": len(questions)}, 0.0, 0.0)
     none = student.analogy_accuracy([], emb, method="mul")
     same_accuracy(none, {"accuracy": 0.0, "answered": 0, "skipped": 0}, 0.0, 0.0)
+    answered = answered_questions(rng, emb, reference, 1, 1) + questions
+    got = student.analogy_accuracy(answered, emb)
+    same_accuracy(got, reference.analogy_accuracy(answered, emb))
 
 
 def test_accuracy_rejects_unknown_method(student, reference, rng):

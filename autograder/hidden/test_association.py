@@ -27,6 +27,47 @@ def chi_square_limit(df: int, z: float = 5.0) -> float:
     return df * (1 - c + z * math.sqrt(c)) ** 3
 
 
+def spread_probs(rng, size, zeros=0):
+    """Probabilities of `size` entries, `zeros` of them 0, the others proportional to 1..m shuffled.
+
+    Far from uniform, and every nonzero entry at least 2 / (m (m + 1)), so that a few thousand
+    draws expect dozens of each index and a chi-square test on them is sound.
+    """
+    m = size - zeros
+    weights = np.zeros(size)
+    weights[rng.permutation(size)[:m]] = rng.permutation(np.arange(1.0, m + 1))
+    return weights / weights.sum()
+
+
+RANDOM_DRAWS = 3000  # per frequency test: ample power, cheap
+
+
+def assert_follows(got, probs):
+    """The draws are random draws of probs: the counts, and the pairs of draws in a row.
+
+    Chi-square tests of the counts of each index against n * probs, and of the independent
+    pairs (draws 0-1, 2-3, ...) by whether each draw falls in a set of half the indices, against
+    the products of their probabilities; a fair sampler fails either with probability ~3e-7.
+    Draws that cycle through the indices, or list each index a fixed number of times, fail.
+    """
+    probs = np.asarray(probs, dtype=float)
+    n = len(got)
+    draws = np.array(draws_of(got, n, len(probs)), dtype=int)
+    counts = np.bincount(draws, minlength=len(probs))
+    nonzero = probs > 0
+    assert not counts[~nonzero].any(), "an index of probability 0 was drawn"
+    expected = n * probs[nonzero]
+    chi2 = float(((counts[nonzero] - expected) ** 2 / expected).sum())
+    assert chi2 < chi_square_limit(int(nonzero.sum()) - 1), "the frequencies do not follow probs"
+    half = np.argsort(-probs, kind="stable")[: int(nonzero.sum())][::2]
+    inside = np.isin(draws, half).astype(int)
+    pairs = np.bincount(2 * inside[0 : n - 1 : 2] + inside[1:n:2], minlength=4)
+    q = float(probs[half].sum())
+    expected = (n // 2) * np.array([(1 - q) ** 2, (1 - q) * q, q * (1 - q), q * q])
+    chi2 = float(((pairs - expected) ** 2 / expected).sum())
+    assert chi2 < chi_square_limit(3), "consecutive draws are not independent"
+
+
 def random_words(rng, n):
     """n distinct made-up words."""
     letters = list("abcdefghijklmnopqrstuvwxyz")
@@ -52,6 +93,12 @@ def random_probs(rng, n, zeros=0):
         p[rng.choice(n, size=zeros, replace=False)] = 0.0
         p /= p.sum()
     return p
+
+
+def ordinary_p(rng, probs):
+    """A p that keeps more than the top entry and fewer than all the nonzero ones (>= 3 of them)."""
+    mass = np.cumsum(np.sort(probs[probs > 0])[::-1])
+    return float(mass[0] + rng.uniform(0.1, 0.9) * (mass[-2] - mass[0]))
 
 
 def probs_summing_below_one(rng, zeros=0):
@@ -167,24 +214,28 @@ def test_associate_default_scale_is_ten(student, reference, rng):
     assert_same_pairs(student.associate(word, vocab), reference.associate(word, vocab))
 
 
-def test_associate_excludes_the_query_word(student, rng):
-    """The query word is never among its own associations; every other word is, exactly once."""
+def test_associate_excludes_the_query_word(student, reference, rng):
+    """The query word is never among its own associations; every other word is, exactly once, with its probability."""
     for _ in range(5):
         vocab = random_vocab(rng, int(rng.integers(3, 12)), 5)
         word = str(rng.choice(list(vocab)))
-        got = [str(w) for w, _ in student.associate(word, vocab)]
+        pairs = student.associate(word, vocab)
+        got = [str(w) for w, _ in pairs]
         assert word not in got, "the query word is in its own association list"
         assert sorted(got) == sorted(w for w in vocab if w != word)
+        assert_same_pairs(pairs, reference.associate(word, vocab))
 
 
-def test_associate_probabilities_sum_to_one(student, rng):
-    """The probabilities over the other words sum to 1, highest first."""
+def test_associate_probabilities_sum_to_one(student, reference, rng):
+    """The probabilities over the other words sum to 1, highest first (each its softmax value)."""
     vocab = random_vocab(rng, int(rng.integers(3, 20)), 6)
-    got = student.associate(str(rng.choice(list(vocab))), vocab)
+    word = str(rng.choice(list(vocab)))
+    got = student.associate(word, vocab)
     assert len(got) == len(vocab) - 1, "associate must list every other word once"
     probs = [number(p, what="a probability") for _, p in got]
     near(sum(probs), 1.0, rel=0.0, abs=1e-9, what="the sum of the probabilities")
     assert probs == sorted(probs, reverse=True), "probabilities are not in descending order"
+    assert_same_pairs(got, reference.associate(word, vocab))
 
 
 def test_associate_ties_keep_vocabulary_order(student, reference, rng):
@@ -272,7 +323,7 @@ def test_top_k_matches_reference_on_random_probs(student, reference, rng):
 
 
 def test_top_k_renormalizes(student, rng):
-    """The kept probabilities are divided by their total, so they sum to 1 again."""
+    """The kept probabilities (the k largest) are divided by their total, so they sum to 1 again."""
     for _ in range(5):
         probs = random_probs(rng, 10)
         k = int(rng.integers(1, 9))
@@ -280,6 +331,7 @@ def test_top_k_renormalizes(student, rng):
         near(got.sum(), 1.0, rel=0.0, abs=1e-9, what="the sum of top_k(probs, k)")
         kept = got > 0
         assert int(kept.sum()) == k, "top_k must keep k entries"
+        assert set(np.flatnonzero(kept)) == set(np.argsort(-probs, kind="stable")[:k])
         assert np.allclose(got[kept], probs[kept] / probs[kept].sum(), rtol=1e-6)
 
 
@@ -303,11 +355,17 @@ def test_top_k_ties_keep_earlier_index(student, reference, rng):
         close(student.top_k(probs, k), reference.top_k(probs, k), rtol=1e-6, atol=1e-12)
 
 
-def test_top_k_with_k_beyond_length_keeps_all(student, rng):
-    """A k at or above the number of entries keeps every entry unchanged."""
+def test_top_k_with_k_beyond_length_keeps_all(student, reference, rng):
+    """A k at or above the number of entries keeps every entry unchanged (a smaller k cuts)."""
     probs = random_probs(rng, int(rng.integers(2, 10)))
     for k in (len(probs), len(probs) + int(rng.integers(1, 5))):
         close(student.top_k(probs, k), probs, rtol=1e-6, atol=1e-8)
+    # An ordinary k below the length, the smallest entry first (so the first k are not the top k).
+    probs = random_probs(rng, int(rng.integers(4, 10)))
+    smallest = int(np.argmin(probs))
+    probs[[0, smallest]] = probs[[smallest, 0]]
+    k = int(rng.integers(1, len(probs)))
+    close(student.top_k(probs, k), reference.top_k(probs, k), rtol=1e-6, atol=1e-12)
 
 
 def test_top_k_rejects_invalid_input(student, reference, rng):
@@ -350,22 +408,27 @@ def test_top_p_mass_reaches_p(student, rng):
         near(got.sum(), 1.0, rel=0.0, abs=1e-9, what="the sum of top_p(probs, p)")
 
 
-def test_top_p_with_p_one_keeps_every_nonzero_entry(student, rng):
-    """p = 1 cuts nothing, also when rounding leaves the running sum a hair below 1."""
+def test_top_p_with_p_one_keeps_every_nonzero_entry(student, reference, rng):
+    """p = 1 cuts nothing, also when rounding leaves the running sum a hair below 1 (a p below 1 cuts)."""
     below = [n for n in range(3, 41) if np.cumsum(np.full(n, 1.0 / n))[-1] < 1.0]
     cases = [np.full(int(n), 1.0 / n) for n in rng.choice(below, size=2, replace=False)]
     cases += [probs_summing_below_one(rng) for _ in range(3)]
     cases += [probs_summing_below_one(rng, zeros=int(rng.integers(1, 4)))]
     for probs in cases:
         close(student.top_p(probs, 1.0), probs, rtol=1e-6, atol=1e-12, what="top_p(probs, 1.0)")
+    probs = cases[-1]  # and a p below 1 cuts
+    p = ordinary_p(rng, probs)
+    close(student.top_p(probs, p), reference.top_p(probs, p), rtol=1e-6, atol=1e-12)
 
 
-def test_top_p_tiny_p_keeps_only_the_top_entry(student, rng):
-    """A very small p keeps exactly the single most likely entry, with probability 1."""
+def test_top_p_tiny_p_keeps_only_the_top_entry(student, reference, rng):
+    """A very small p keeps exactly the single most likely entry, with probability 1 (a larger p keeps more)."""
     probs = random_probs(rng, int(rng.integers(3, 15)))
     want = np.zeros_like(probs)
     want[np.argmax(probs)] = 1.0
     close(student.top_p(probs, 1e-6), want, rtol=1e-5, atol=1e-12)
+    p = ordinary_p(rng, probs)  # and a larger p keeps more
+    close(student.top_p(probs, p), reference.top_p(probs, p), rtol=1e-6, atol=1e-12)
 
 
 def test_top_p_ties_keep_earlier_index(student, reference, rng):
@@ -434,7 +497,7 @@ def test_probability_vectors_are_numpy_arrays(student, reference, rng):
 
 
 def test_sample_same_seed_same_draws(student, rng):
-    """Two calls with the same probabilities, n and seed return the same draws."""
+    """Two calls with the same probabilities, n and seed return the same random draws."""
     for _ in range(3):
         probs = random_probs(rng, int(rng.integers(2, 10))).tolist()
         n, seed = int(rng.integers(20, 200)), int(rng.integers(0, 2**31))
@@ -443,10 +506,14 @@ def test_sample_same_seed_same_draws(student, rng):
     certain, index = certain_probs(rng, int(rng.integers(2, 10)))
     n, seed = int(rng.integers(5, 50)), int(rng.integers(0, 2**31))
     assert draws_of(student.sample(certain.tolist(), n, seed), n, len(certain)) == [index] * n
+    probs = spread_probs(rng, int(rng.integers(2, 10))).tolist()
+    first = draws_of(student.sample(probs, RANDOM_DRAWS, seed), RANDOM_DRAWS, len(probs))
+    assert_follows(first, probs)
+    assert draws_of(student.sample(probs, RANDOM_DRAWS, seed), RANDOM_DRAWS, len(probs)) == first
 
 
 def test_sample_different_seeds_give_different_draws(student, rng):
-    """Different seeds give different draws: the seed actually drives the generator."""
+    """Different seeds give different random draws: the seed actually drives the generator."""
     probs = np.maximum(random_probs(rng, int(rng.integers(4, 9))), 0.05)
     probs = (probs / probs.sum()).tolist()
     seed = int(rng.integers(0, 2**31 - 1))
@@ -455,6 +522,8 @@ def test_sample_different_seeds_give_different_draws(student, rng):
     assert a != b
     certain, index = certain_probs(rng, len(probs))
     assert draws_of(student.sample(certain.tolist(), 10, seed), 10, len(probs)) == [index] * 10
+    spread = spread_probs(rng, len(probs))
+    assert_follows(student.sample(spread.tolist(), RANDOM_DRAWS, seed + 1), spread)
 
 
 def test_sample_frequencies_follow_probs(student, rng):
@@ -472,23 +541,26 @@ def test_sample_frequencies_follow_probs(student, rng):
 
 
 def test_sample_never_draws_zero_probability(student, rng):
-    """An index of probability 0 is never drawn."""
-    probs = random_probs(rng, 8, zeros=3)
-    draws = student.sample(probs.tolist(), 5000, int(rng.integers(0, 2**31)))
-    draws = draws_of(draws, 5000, len(probs))
+    """An index of probability 0 is never drawn; the others come up as often as probs says."""
+    probs = spread_probs(rng, 8, zeros=3)
+    draws = student.sample(probs.tolist(), RANDOM_DRAWS, int(rng.integers(0, 2**31)))
+    draws = draws_of(draws, RANDOM_DRAWS, len(probs))
     assert not set(draws) & set(np.flatnonzero(probs == 0).tolist())
+    assert_follows(draws, probs)
 
 
 def test_sample_returns_n_indices_in_range(student, rng):
-    """sample returns a list of exactly n ints in range(len(probs)); n = 0 gives []."""
+    """sample returns a list of exactly n random ints in range(len(probs)); n = 0 gives []."""
     probs = random_probs(rng, int(rng.integers(2, 10)))
     n = int(rng.integers(1, 300))
     draws_of(student.sample(probs, n, int(rng.integers(0, 2**31))), n, len(probs))
     assert list(student.sample(probs, 0, 1)) == []
+    spread = spread_probs(rng, len(probs), zeros=int(rng.integers(0, len(probs) - 1)))
+    assert_follows(student.sample(spread, RANDOM_DRAWS, int(rng.integers(0, 2**31))), spread)
 
 
 def test_sample_returns_python_ints(student, reference, rng):
-    """sample returns numpy integers or an array where a list of Python ints is promised."""
+    """sample returns numpy integers or an array where a list of Python ints, drawn at random, is promised."""
     probs = random_probs(rng, int(rng.integers(2, 8)))
     n, seed = int(rng.integers(5, 50)), int(rng.integers(0, 2**31))
     draws = student.sample(probs.tolist(), n, seed)
@@ -497,16 +569,22 @@ def test_sample_returns_python_ints(student, reference, rng):
     assert len(draws) == n and all(0 <= i < len(probs) and probs[i] > 0 for i in draws)
     again = student.sample(probs.tolist(), n, seed)
     assert again == draws
+    spread = spread_probs(rng, len(probs))
+    many = student.sample(spread.tolist(), RANDOM_DRAWS, seed)
+    assert isinstance(many, list) and all(type(i) is int for i in many)
+    assert_follows(many, spread)
 
 
 def test_sample_rejects_invalid_input(student, reference, rng):
-    """Negative probabilities, probabilities not summing to 1, or n < 0 raise ValueError (valid input works)."""
+    """Negative probabilities, probabilities not summing to 1, or n < 0 raise ValueError (valid input gives random draws)."""
     size = int(rng.integers(3, 10))
     certain = np.zeros(size)
     certain[int(rng.integers(size))] = 1.0  # every draw is this index, whatever the generator
     n, seed = int(rng.integers(1, 50)), int(rng.integers(0, 2**31))
     got = draws_of(student.sample(certain.tolist(), n, seed), n, size)
     assert got == reference.sample(certain, n, seed)
+    spread = spread_probs(rng, size, zeros=int(rng.integers(0, size - 1)))
+    assert_follows(student.sample(spread, RANDOM_DRAWS, seed), spread)
     probs = random_probs(rng, size)
     bad = probs.copy()
     i, j = rng.choice(size, size=2, replace=False)

@@ -35,10 +35,10 @@ def shuffled_padded(rng, out, extra):
     return hidden[order], mask[order]
 
 
-def padded_batch(rng, b, n, d):
-    """A batch of token vectors with random masks (at least one real token each)."""
+def padded_batch(rng, b, n, d, shortest=1):
+    """A batch of token vectors with random masks (at least `shortest` real tokens each)."""
     vectors = rng.normal(size=(b, n, d))
-    lengths = rng.integers(1, n + 1, size=b)
+    lengths = rng.integers(shortest, n + 1, size=b)
     mask = (np.arange(n)[None, :] < lengths[:, None]).astype(np.int64)
     vectors[mask == 0] = rng.normal(50.0, 10.0, size=(int((mask == 0).sum()), d))
     return vectors, mask
@@ -73,9 +73,12 @@ def test_build_vocab_unk_is_zero(student, rng, minilm):
     assert sorted(vocab.values()) == list(range(len(vocab))), "ids must be 0..len-1, no gaps"
 
 
-def test_build_vocab_empty_tokens(student):
+def test_build_vocab_empty_tokens(student, reference, rng, minilm):
     """An empty token list must still give a vocabulary holding only "[UNK]"."""
     assert dict(student.build_vocab([])) == {UNK: 0}
+    # Tokens are added after "[UNK]": a vocabulary of "[UNK]" alone is right for no tokens only.
+    tokens = random_tokens(rng, minilm, n=6, pool=4)
+    assert dict(student.build_vocab(tokens)) == reference.build_vocab(tokens)
 
 
 # tokens_to_ids
@@ -147,10 +150,13 @@ def test_one_hot_rejects_negative_id(student, reference, rng):
         student.one_hot(bad, size)
 
 
-def test_one_hot_empty_ids(student, rng):
+def test_one_hot_empty_ids(student, reference, rng):
     """No ids must give an empty matrix with V columns."""
     size = int(rng.integers(2, 30))
     array(student.one_hot([], size), (0, size), "one_hot([], size)")
+    # Ids, when there are some, give their rows: an empty answer is right for no ids only.
+    ids = [int(i) for i in rng.integers(0, size, size=int(rng.integers(1, 6)))]
+    close(student.one_hot(ids, size), reference.one_hot(ids, size), what="one_hot(ids, size)")
 
 
 def test_one_hot_rows_are_orthogonal(student, rng):
@@ -220,7 +226,9 @@ def test_lookup_real_embedding_rows(student, reference, minilm, rng):
 
 def test_mean_pool_single_matches_reference(student, reference, rng):
     """Pooled vector of one masked text differs from the expected one."""
-    vectors, mask = padded_batch(rng, 1, int(rng.integers(3, 12)), int(rng.integers(2, 10)))
+    # At least two real tokens: with one, returning the first row would be right too.
+    n, d = int(rng.integers(3, 12)), int(rng.integers(2, 10))
+    vectors, mask = padded_batch(rng, 1, n, d, shortest=2)
     got = student.mean_pool(vectors[0], mask[0])
     close(got, reference.mean_pool(vectors[0], mask[0]), rtol=1e-6, what="mean_pool(v, mask)")
 
@@ -249,11 +257,12 @@ def test_mean_pool_divides_by_real_token_count(student, rng):
     """The sum must be divided by the number of real tokens, not by the padded length."""
     n, d = int(rng.integers(4, 10)), 3
     vectors = np.zeros((n, d))
-    real = int(rng.integers(1, n))
-    vectors[:real] = rng.normal(size=d)
+    real = int(rng.integers(2, n))  # distinct real rows: no single row is their mean
+    vectors[:real] = rng.normal(size=(real, d))
     mask = (np.arange(n) < real).astype(int)
     got = student.mean_pool(vectors, mask)
-    close(got, vectors[0], rtol=1e-6, what="mean_pool(vectors, mask)")
+    want = vectors[:real].sum(axis=0) / real
+    close(got, want, rtol=1e-6, what="mean_pool(vectors, mask)")
 
 
 def test_mean_pool_accepts_boolean_mask(student, reference, rng):

@@ -126,7 +126,7 @@ def test_cosine_is_scale_invariant(student, rng):
         assert number(student.cosine_similarity(-s * a, b), "negated") == approx(-base)
 
 
-def test_cosine_zero_vector_is_zero(student, rng):
+def test_cosine_zero_vector_is_zero(student, reference, rng):
     """A zero vector on either side (or both) gives 0.0, not nan and not an error."""
     for _ in range(5):
         d = int(rng.integers(1, 30))
@@ -135,6 +135,11 @@ def test_cosine_zero_vector_is_zero(student, rng):
             got = number(student.cosine_similarity(a, b), "cosine with a zero vector")
             assert not math.isnan(got), "cosine with a zero vector came back nan"
             assert got == 0.0
+    # Two nonzero vectors still get their cosine: 0.0 is for a zero vector only.
+    d = int(rng.integers(2, 30))
+    a, b = rng.normal(size=d), rng.normal(size=d)
+    got = number(student.cosine_similarity(a, b), "cosine_similarity(a, b)")
+    assert got == approx(reference.cosine_similarity(a, b))
 
 
 def test_cosine_different_lengths_raise_value_error(student, reference, rng):
@@ -152,7 +157,7 @@ def test_cosine_different_lengths_raise_value_error(student, reference, rng):
             student.cosine_similarity(b, a)
 
 
-def test_cosine_stays_within_unit_interval(student, rng):
+def test_cosine_stays_within_unit_interval(student, reference, rng):
     """The cosine of a vector with itself or its negative never leaves [-1, 1] (clip it)."""
     # Only vectors whose cosine with themselves rounds past 1 when computed without clipping
     # (about 2 in 5 random vectors do); their negatives then round past -1. Their lengths
@@ -163,6 +168,11 @@ def test_cosine_stays_within_unit_interval(student, rng):
         opposite = number(student.cosine_similarity(v, -v), "cosine_similarity(v, -v)")
         assert -1.0 <= same <= 1.0 and same == approx(1.0)
         assert -1.0 <= opposite <= 1.0 and opposite == approx(-1.0)
+    # Clipping leaves the cosine of two vectors that are not parallel as it is.
+    v = pairs[0][0]
+    w = rng.normal(size=len(v))
+    got = number(student.cosine_similarity(v, w), "cosine_similarity(v, w)")
+    assert got == approx(reference.cosine_similarity(v, w))
 
 
 def test_cosine_reproduces_the_seed_pairs(student, minilm, rng):
@@ -228,13 +238,16 @@ def test_cosine_matrix_zero_rows_give_zero(student, reference, rng):
     close(got, reference.cosine_matrix(A, B), rtol=1e-6, atol=1e-9, what="cosine_matrix(A, B)")
 
 
-def test_cosine_matrix_stays_within_unit_interval(student, rng):
+def test_cosine_matrix_stays_within_unit_interval(student, reference, rng):
     """Cosines of rows with themselves or their negatives are clipped to [-1, 1]."""
     A = rng.normal(size=(300, int(rng.integers(3, 12))))
     for B, want in ((A, 1.0), (-A, -1.0)):
-        got = np.diag(array(student.cosine_matrix(A, B), (len(A), len(B)), "cosine_matrix"))
+        matrix = array(student.cosine_matrix(A, B), (len(A), len(B)), "cosine_matrix")
+        got = np.diag(matrix)
         assert np.all(got <= 1.0) and np.all(got >= -1.0), "a cosine fell outside [-1, 1]"
         close(got, np.full(len(A), want), rtol=1e-9, atol=1e-8, what="the diagonal")
+        # Off the diagonal the rows are not parallel: clipping must leave those cosines as they are.
+        close(matrix, reference.cosine_matrix(A, B), rtol=1e-6, atol=1e-9, what="cosine_matrix")
 
 
 def test_cosine_matrix_mismatched_columns_raise_value_error(student, reference, rng):
@@ -402,6 +415,18 @@ def _same_ranking(got, want) -> bool:
 # angle_degrees
 
 
+def assert_general_angle(student, reference, v, rng) -> None:
+    """The angle of v with a random vector w of its length agrees with the reference.
+
+    The special cases (a vector with itself, its negative, a zero vector) have answers that the
+    sign of the dot product alone gives; one pair at a general angle rules that out.
+    """
+    v = np.asarray(v, dtype=float)
+    w = rng.normal(size=v.size)
+    got = number(student.angle_degrees(v, w), "angle_degrees(v, w)")
+    assert got == pytest.approx(reference.angle_degrees(v, w), rel=1e-6, abs=1e-6)
+
+
 def test_angle_matches_reference_on_random_vectors(student, reference, rng):
     """angle_degrees agrees with the reference on random vectors."""
     for i in range(12):
@@ -422,7 +447,7 @@ def test_angle_is_in_degrees(student, rng):
         assert got == pytest.approx(theta, abs=1e-6)
 
 
-def test_angle_with_itself_is_never_nan(student, minilm, rng):
+def test_angle_with_itself_is_never_nan(student, reference, minilm, rng):
     """The angle of a vector with itself is 0, never nan, though rounding may give cos > 1."""
     # Vectors whose cosine with themselves rounds past 1 when computed without clipping.
     pairs = rounding_pairs(rng, 12, lambda r: (scaled_vector(r, 2, 20),) * 2)
@@ -431,9 +456,10 @@ def test_angle_with_itself_is_never_nan(student, minilm, rng):
         got = number(student.angle_degrees(v, v), "angle_degrees(v, v)")
         assert not math.isnan(got), "the angle of a vector with itself came back nan"
         assert got == pytest.approx(0.0, abs=1e-4)
+    assert_general_angle(student, reference, pairs[0][0], rng)
 
 
-def test_angle_of_opposite_vectors_is_180(student, rng):
+def test_angle_of_opposite_vectors_is_180(student, reference, rng):
     """A vector and its negative are 180 degrees apart, never nan (clip at -1 too)."""
 
     def draw(r):
@@ -441,17 +467,21 @@ def test_angle_of_opposite_vectors_is_180(student, rng):
         return v, -v * r.uniform(0.1, 10)
 
     # Pairs whose cosine rounds past -1 when computed without clipping.
-    for v, w in rounding_pairs(rng, 12, draw):
+    pairs = rounding_pairs(rng, 12, draw)
+    for v, w in pairs:
         got = number(student.angle_degrees(v, w), "angle_degrees(v, -v)")
         assert not math.isnan(got), "the angle of opposite vectors came back nan"
         assert got == pytest.approx(180.0, abs=1e-4)
+    assert_general_angle(student, reference, pairs[0][0], rng)
 
 
-def test_angle_with_zero_vector_is_90(student, rng):
+def test_angle_with_zero_vector_is_90(student, reference, rng):
     """A zero vector has cosine 0.0 with anything, so the angle is 90 degrees, not nan."""
     d = int(rng.integers(2, 20))
-    got = number(student.angle_degrees(np.zeros(d), rng.normal(size=d)), "angle_degrees(0, v)")
+    v = rng.normal(size=d)
+    got = number(student.angle_degrees(np.zeros(d), v), "angle_degrees(0, v)")
     assert got == pytest.approx(90.0, abs=1e-9)
+    assert_general_angle(student, reference, v, rng)
 
 
 def test_angle_different_lengths_raise_value_error(student, reference, rng):

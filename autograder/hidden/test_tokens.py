@@ -10,6 +10,7 @@ import pytest
 
 from autograder.byhand import by_hand_problems
 from autograder.datagen import common_english
+from autograder.expect import indices
 from autograder.modeldata import minilm_tokenizer, minilm_vocab
 
 # UTF-8 length classes: (lowest, highest) code point encoded with 1, 2, 3, 4 bytes.
@@ -572,16 +573,20 @@ def test_bpe_encode_merges_runs_without_overlap(student, reference, rng):
         assert ints(student.bpe_encode(text, merges)) == reference.bpe_encode(text, merges)
 
 
-def test_bpe_round_trips_mixed_scripts_and_emoji(student, rng):
+def test_bpe_round_trips_mixed_scripts_and_emoji(student, reference, rng):
     """bpe_decode(bpe_encode(text)) does not give the text back for some scripts or emoji."""
     for _ in range(4):
         train = mixed_text(rng, 40) + random_graphemes(rng, 10)
         merges = pairs(student.train_bpe(train, int(rng.integers(10, 80))))
         for text in (train, mixed_text(rng, 10) + random_text(rng, 12)):
-            ids = ints(student.bpe_encode(text, merges))
+            got = list(student.bpe_encode(text, merges))
+            # token ids are bytes (0-255) or merges (256 + i), never code points
+            ids = indices(got, len(got), 256 + len(merges), "bpe_encode(text, merges)")
             assert student.bpe_decode(ids, merges) == text
             # the merges learned on a text shorten that very text: no merging is no BPE
             assert text != train or len(ids) < len(train.encode("utf-8"))
+            if text == train:
+                assert ids == reference.bpe_encode(train, merges)
 
 
 def test_bpe_decode_partial_character_gives_replacement(student, rng):
@@ -654,6 +659,9 @@ def test_wordpiece_gives_one_unk_for_uncovered_words(student, rng):
     for word in unknown_words(rng, 12):
         assert real_pieces(word) == ["[UNK]"]
         assert list(student.wordpiece(word, sub_vocab(word, rng))) == ["[UNK]"]
+    # A word the pieces do cover gets its pieces: [UNK] is for uncovered words only.
+    (word,) = split_words(rng, 1)
+    assert list(student.wordpiece(word, sub_vocab(word, rng))) == real_pieces(word)
 
 
 def test_wordpiece_prefers_longest_match(student, reference, rng):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from autograder.byhand import by_hand_problems
+from autograder.expect import indices
 from autograder.modeldata import minilm_tokenizer, minilm_vocab
 
 HAN = "人工智能"
@@ -359,8 +360,17 @@ def test_bpe_round_trips_mixed_scripts_and_emoji(student):
         "train_bpe on a text full of repeated pairs returned no merges; it should learn up to "
         "40 of them"
     )
+    n_ids = 256 + len(merges)  # ids 0-255 are the bytes, 256 + i is merge i
     for text in (train, "the 猫 on a café mat 😀", FAMILY, "", "new words: ñandú 👍🏽"):
-        ids = list(student.bpe_encode(text, merges))
+        got = list(student.bpe_encode(text, merges))
+        try:
+            ids = indices(got, len(got), n_ids, f"bpe_encode({text!r}, merges)")
+        except AssertionError as err:
+            raise AssertionError(
+                f"{err}: ids 0-255 stand for the UTF-8 bytes and 256 + i for merge i, so with "
+                f"{len(merges)} merges every id is below {n_ids} (a code point such as "
+                f"ord('猫') = {ord('猫')} is not a token id: encode the text to bytes first)"
+            ) from None
         n_bytes = len(text.encode("utf-8"))
         assert len(ids) <= n_bytes, (
             f"bpe_encode({text!r}) gave {len(ids)} ids for {n_bytes} UTF-8 bytes: every id "
@@ -426,6 +436,11 @@ def test_wordpiece_uncovered_word_is_one_unk(student):
     assert list(got) == ["[UNK]"], (
         f"wordpiece('playxing', ...) should be ['[UNK]']: no piece covers 'x', and BERT "
         f"then gives up on the whole word. Got {got}"
+    )
+    got = student.wordpiece("playing", vocab)
+    assert list(got) == ["play", "##ing"], (
+        f"wordpiece('playing', ...) should be ['play', '##ing']: 'play' and '##ing' cover "
+        f"the whole word, and [UNK] is only for a word the pieces cannot cover. Got {got}"
     )
     got = student.wordpiece("", vocab)
     assert list(got) == [], (

@@ -98,13 +98,17 @@ def test_one_hot_shape_and_ones(student):
 
 def test_one_hot_different_words_are_orthogonal(student):
     """Every two different one-hot rows have dot product 0: all words equally far apart."""
-    out = array(student.one_hot(list(range(6)), 6), (6, 6), "one_hot([0, 1, 2, 3, 4, 5], 6)")
+    ids = [4, 1, 6, 4, 0]  # ids 4 and 4 are the same word, the others all differ
+    out = array(student.one_hot(ids, 8), (5, 8), "one_hot([4, 1, 6, 4, 0], 8)")
     gram = out @ out.T
+    same = (np.array(ids)[:, None] == np.array(ids)[None, :]).astype(float)
     np.testing.assert_allclose(
         gram,
-        np.eye(6),
+        same,
         err_msg="the dot product of one-hot vectors is 1 for the same word and 0 for any two "
-        "different words: one-hot encoding says nothing about which words are alike",
+        "different words: one-hot encoding says nothing about which words are alike "
+        "(in one_hot([4, 1, 6, 4, 0], 8) rows 0 and 3 are both word 4, so their dot product "
+        "is 1; row i has its 1.0 at column ids[i], not at column i)",
     )
 
 

@@ -94,6 +94,15 @@ def test_cosine_zero_vector_is_zero(student):
         f"cosine with a zero vector should be 0.0 (it has no direction, and 0.0 is the "
         f"convention), got {got}"
     )
+    expect_result(
+        "cosine_similarity([1, 2, 3], [3, 2, 1])",
+        10 / 14,
+        student.cosine_similarity,
+        [1, 2, 3],
+        [3, 2, 1],
+        why=" ((3 + 4 + 3) / (sqrt(14) * sqrt(14)): 0.0 is only for a zero vector, two nonzero "
+        "vectors still get their cosine)",
+    )
 
 
 def test_cosine_different_lengths_raise(student):
@@ -139,6 +148,13 @@ def test_cosine_never_exceeds_one(student):
     assert got == pytest.approx(1.0, rel=1e-9), (
         f"a vector has cosine 1.0 with itself (same direction), but cosine_similarity({v}, {v}) "
         f"gave {got!r}: divide the dot product by |a| * |b|, not by |a|**2 * |b|**2 or a sum"
+    )
+    w = [0.7, 0.1]
+    other = number(student.cosine_similarity(v, w), f"cosine_similarity({v}, {w})")
+    assert other == pytest.approx(0.28, rel=1e-6), (
+        f"cosine_similarity({v}, {w}) should be 0.14 / (sqrt(0.5) * sqrt(0.5)) = 0.28, got "
+        f"{other!r}: clipping only touches values outside [-1, 1], every other cosine keeps its "
+        "value (the sign of the dot product alone is not a cosine)"
     )
 
 
@@ -210,12 +226,13 @@ def test_most_similar_ranks_and_excludes(student):
 
 def test_most_similar_ties_keep_input_order(student):
     """Words with equal scores keep the order of the word list (use a stable sort)."""
-    words = ["a", "b", "c", "d", "e"]
-    matrix = [[0, 1], [1, 0], [0, 2], [2, 0], [1, 0]]
-    got = [w for w, _ in student.most_similar([1, 0], matrix, words, k=5)]
-    assert got == ["b", "d", "e", "a", "c"], (
-        f"b, d, e all have cosine 1 and a, c cosine 0 with [1, 0]; ties keep the order of "
-        f"words, so the ranking is ['b', 'd', 'e', 'a', 'c'], got {got}"
+    words = ["a", "b", "c", "d", "e", "f"]
+    matrix = [[0, 1], [3, 3], [1, 0], [0, 2], [2, 0], [1, 0]]
+    got = [w for w, _ in student.most_similar([1, 0], matrix, words, k=6)]
+    assert got == ["c", "e", "f", "b", "a", "d"], (
+        f"c, e, f all have cosine 1 with [1, 0], b (45 degrees away) has 0.7071 and a, d have "
+        f"cosine 0; ties keep the order of words, so the ranking is "
+        f"['c', 'e', 'f', 'b', 'a', 'd'], got {got}"
     )
 
 
@@ -266,3 +283,9 @@ def test_angle_with_itself_is_zero_not_nan(student, minilm):
             "than 1 and np.arccos is undefined there; clip the cosine to [-1, 1]"
         )
         assert got == pytest.approx(0.0, abs=1e-4), f"angle_degrees(v, v) should be 0, got {got}"
+    a, b = [0.1, 0.7], [0.7, 0.1]
+    got = number(student.angle_degrees(a, b), f"angle_degrees({a}, {b})")
+    assert got == pytest.approx(73.739795, abs=1e-4), (
+        f"angle_degrees({a}, {b}) should be arccos(0.28) = 73.7398 degrees, got {got}: clipping "
+        "keeps every cosine inside [-1, 1] as it is, so other angles come out unchanged"
+    )

@@ -124,16 +124,48 @@ def test_nearest_exclude_and_k(student):
         f"without queen and woman, three words remain (banana is not in the dict and is just "
         f"ignored); got {words_of(ranked)}"
     )
+    for word, score in ranked:
+        vector = np.array(TOY[word])
+        cosine = float(target @ vector / (np.linalg.norm(target) * np.linalg.norm(vector)))
+        near(
+            score,
+            cosine,
+            rel=1e-6,
+            abs=1e-12,
+            what=(
+                f"the score of {word} (excluding words leaves the others' scores unchanged: "
+                f"each is cosine(target, {word}) = dot / (|target| |{word}|) = {cosine:.4f})"
+            ),
+        )
 
 
 def test_nearest_ties_keep_dict_order(student):
     """Equal scores keep the order of the dict: the earlier word first."""
-    emb = {"p": [1.0, 0.0], "q": [0.0, 1.0], "r": [0.0, 3.0], "s": [0.0, 2.0]}
-    ranked = student.nearest([0.0, 5.0], emb, k=3)
-    assert words_of(ranked) == ["q", "r", "s"], (
-        f"q, r and s all have cosine 1.0 with the query; ties keep dict order: q, r, s; "
+    emb = {
+        "p": [1.0, 0.0],
+        "t": [1.0, 1.0],
+        "q": [0.0, 1.0],
+        "u": [1.0, 3.0],
+        "r": [0.0, 3.0],
+        "v": [2.0, 6.0],
+        "s": [0.0, 2.0],
+    }
+    ranked = student.nearest([0.0, 5.0], emb, k=6)
+    want = [("q", 1.0), ("r", 1.0), ("s", 1.0), ("u", 3 / 10**0.5), ("v", 3 / 10**0.5)]
+    want.append(("t", 1 / 2**0.5))
+    assert words_of(ranked) == [w for w, _ in want], (
+        f"with the query [0, 5], q, r and s have cosine 1.0, u and v (the same direction) "
+        f"0.9487, t 0.7071 and p 0.0; ties keep dict order: q, r, s, u, v, t; "
         f"got {words_of(ranked)}"
     )
+    for (word, score), (_, cosine) in zip(ranked, want, strict=True):
+        near(
+            score,
+            cosine,
+            rel=1e-6,
+            abs=1e-12,
+            what=f"the score of {word} (its cosine with the query, {cosine:.4f})",
+        )
 
 
 def test_analogy_seed_toy_example(student):
@@ -257,13 +289,19 @@ def test_accuracy_skips_unknown_words(student):
 
 def test_accuracy_bad_method_raises(student):
     """A method other than "add" or "mul" raises ValueError."""
-    right = {"accuracy": 1.0, "answered": 1, "skipped": 0}
+    questions = [("man", "king", "woman", "queen"), ("woman", "queen", "man", "apple")]
+    half = {"accuracy": 0.5, "answered": 2, "skipped": 0}
     for method in ("add", "mul"):
         expect_result(
-            f"analogy_accuracy([('man', 'king', 'woman', 'queen')], toy vectors, method={method!r})",
-            lambda got: None if accuracy_problem(got, right, "analogy_accuracy") is None else right,
+            f"analogy_accuracy([('man', 'king', 'woman', 'queen'), ('woman', 'queen', 'man', "
+            f"'apple')], toy vectors, method={method!r})",
+            lambda got: (
+                None
+                if accuracy_problem(got, half, "analogy_accuracy") is None
+                else f"{half} (the first answer, queen, is right; the second is king, not apple)"
+            ),
             student.analogy_accuracy,
-            [("man", "king", "woman", "queen")],
+            questions,
             TOY,
             method=method,
         )
@@ -312,8 +350,16 @@ def test_ranked_results_are_word_score_tuples(student):
 
 def test_accuracy_returns_plain_numbers(student):
     """analogy_accuracy returns a dict with a float accuracy and int counts."""
-    call = "analogy_accuracy([('man', 'king', 'woman', 'queen'), ('x', 'y', 'z', 'w')], toy)"
-    got = student.analogy_accuracy([("man", "king", "woman", "queen"), ("x", "y", "z", "w")], TOY)
+    questions = [
+        ("man", "king", "woman", "queen"),
+        ("x", "y", "z", "w"),
+        ("woman", "queen", "man", "apple"),
+    ]
+    call = (
+        "analogy_accuracy([('man', 'king', 'woman', 'queen'), ('x', 'y', 'z', 'w'), "
+        "('woman', 'queen', 'man', 'apple')], toy)"
+    )
+    got = student.analogy_accuracy(questions, TOY)
     assert isinstance(got, dict) and set(got) == {"accuracy", "answered", "skipped"}, (
         "analogy_accuracy should return a dict with the keys 'accuracy', 'answered' and "
         f"'skipped'; got {_short(got)}"
@@ -326,10 +372,11 @@ def test_accuracy_returns_plain_numbers(student):
         f"'answered' and 'skipped' are counts and should be Python ints, got {kinds['answered']} "
         f"and {kinds['skipped']} (int(x) turns a numpy integer into one)"
     )
-    problem = accuracy_problem(got, {"accuracy": 1.0, "answered": 1, "skipped": 1}, call)
+    problem = accuracy_problem(got, {"accuracy": 0.5, "answered": 2, "skipped": 1}, call)
     assert problem is None, (
-        f"the first question is answered (right: queen), the second has unknown words and is "
-        f"skipped. {problem}"
+        f"the first question is answered right (queen), the second has unknown words and is "
+        f"skipped, the third is answered wrong (woman : queen :: man : king, not apple): "
+        f"1 right of 2 answered. {problem}"
     )
 
 

@@ -91,6 +91,46 @@ def chi_square_limit(df: int, z: float = 5.0) -> float:
     return df * (1 - c + z * math.sqrt(c)) ** 3
 
 
+RANDOM_DRAWS = 3000
+
+
+def check_random_draws(got, probs: list[float], call: str) -> None:
+    """`got`, RANDOM_DRAWS draws of `call`, must be random draws of probs (no entry 0).
+
+    Two chi-square tests, each failed by a fair sampler with probability ~3e-7: the count of each
+    index against n * probs, and the pairs of draws in a row (draws 0-1, 2-3, ...) sorted by
+    whether each draw is one of the indices ranked 1st, 3rd, ... most likely, against the
+    products of their probabilities. Draws in a fixed pattern (cycling through the indices, or
+    each index a set number of times) fail them.
+    """
+    p = np.asarray(probs, dtype=float)
+    n = RANDOM_DRAWS
+    draws = np.array(draws_of(got, n, len(p), call), dtype=int)
+    counts = np.bincount(draws, minlength=len(p))
+    expected = n * p
+    chi2 = float(((counts - expected) ** 2 / expected).sum())
+    assert chi2 < chi_square_limit(len(p) - 1), (
+        f"over {n} draws {call} gave the counts {counts.tolist()}, too far from the expected "
+        f"{expected.round().tolist()} (n * probs): each draw should be random, index i coming up "
+        f"with probability probs[i]; a fixed pattern, such as cycling through the indices, is "
+        f"not a sample: draw with rng.choice(len(probs), size=n, p=probs)"
+    )
+    odd = np.argsort(-p, kind="stable")[::2]  # the 1st, 3rd, ... most likely indices
+    inside = np.isin(draws, odd).astype(int)
+    pairs = np.bincount(2 * inside[0 : n - 1 : 2] + inside[1:n:2], minlength=4)
+    q = float(p[odd].sum())
+    expected = (n // 2) * np.array([(1 - q) ** 2, (1 - q) * q, q * (1 - q), q * q])
+    chi2 = float(((pairs - expected) ** 2 / expected).sum())
+    assert chi2 < chi_square_limit(3), (
+        f"the draws of {call} come up about as often as probs says, but not independently: "
+        f"taking them in pairs (draws 0-1, 2-3, ...), the pairs (other, other), (other, top), "
+        f"(top, other), (top, top), with top = indices {sorted(odd.tolist())}, occur "
+        f"{pairs.tolist()} times instead of about {expected.round().tolist()}; every draw "
+        f"must be random on its own, whatever came before (a fixed pattern, or each index a "
+        f"set number of times, is not a sample): use rng.choice(len(probs), size=n, p=probs)"
+    )
+
+
 def test_softmax_small_example(student):
     """softmax([1, 2, 3]) is exp of each score divided by the sum of the exps."""
     want = np.exp([1.0, 2.0, 3.0]) / np.exp([1.0, 2.0, 3.0]).sum()
@@ -183,6 +223,13 @@ def test_associate_reproduces_the_seed(student):
 def test_associate_excludes_the_query_word(student):
     """The input word is not one of its own associations; the others' sum to 1, highest first."""
     got = student.associate("手术", SEED_VOCAB, scale=5.0)
+    want = [
+        ("医院", 0.3632455690516775),
+        ("医生", 0.356347030240131),
+        ("病人", 0.24184335919375044),
+        ("代码", 0.021698564021866804),
+        ("咖啡", 0.016865477492574322),
+    ]
     words = [w for w, _ in got]
     assert "手术" not in words, "the query word must be skipped (its cosine with itself is 1)"
     others = sorted(w for w in SEED_VOCAB if w != "手术")
@@ -198,6 +245,21 @@ def test_associate_excludes_the_query_word(student):
     )
     assert probs == sorted(probs, reverse=True), (
         f"the pairs should come highest probability first, got {[round(p, 4) for p in probs]}"
+    )
+    rounded = [(w, round(p, 4)) for w, p in want]
+    assert words == [w for w, _ in want], (
+        f"associate('手术', seed vocabulary, scale=5.0) should rank {rounded} "
+        f"(softmax of 5 * cosine over the five other words); got the order {words}"
+    )
+    close(
+        probs,
+        [p for _, p in want],
+        rtol=1e-6,
+        atol=1e-12,
+        what=(
+            f"the probabilities of associate('手术', seed vocabulary, scale=5.0) (they should be "
+            f"{rounded}: softmax of scale * cosine(手术, w) over the other words w)"
+        ),
     )
 
 
@@ -296,6 +358,18 @@ def test_top_p_with_p_one_keeps_everything(student):
         atol=1e-8,
         what="top_p([0.1] * 10, 1.0) (it should keep all ten entries, each 0.1)",
     )
+    want = np.array([0.0, 0.4, 0.2, 0.3]) / 0.9
+    close(
+        student.top_p([0.1, 0.4, 0.2, 0.3], 0.8),
+        want,
+        rtol=1e-6,
+        atol=1e-12,
+        what=(
+            f"top_p([0.1, 0.4, 0.2, 0.3], 0.8) (a p below 1 cuts: the running sum 0.4, 0.7, 0.9 "
+            f"reaches 0.8 at the third entry, so 0.4, 0.3 and 0.2 are kept and divided by 0.9: "
+            f"{want.round(4)})"
+        ),
+    )
 
 
 def test_probability_vectors_are_numpy_arrays(student):
@@ -329,7 +403,7 @@ def test_probability_vectors_are_numpy_arrays(student):
 
 
 def test_sample_is_reproducible(student):
-    """The same seed gives the same draws; another seed gives other draws."""
+    """The same seed gives the same random draws; another seed gives other draws."""
     probs = [0.1, 0.2, 0.3, 0.4]
     first = draws_of(student.sample(probs, 50, 7), 50, 4, f"sample({probs}, 50, 7)")
     assert draws_of(student.sample(probs, 50, 7), 50, 4, f"sample({probs}, 50, 7)") == first, (
@@ -343,10 +417,16 @@ def test_sample_is_reproducible(student):
         f"sample([0.0, 0.0, 1.0, 0.0], 5, 7) should give [2, 2, 2, 2, 2] (index 2 has "
         f"probability 1), got {certain}: draw with rng.choice(len(probs), size=n, p=probs)"
     )
+    call = f"sample({probs}, {RANDOM_DRAWS}, 7)"
+    many = draws_of(student.sample(probs, RANDOM_DRAWS, 7), RANDOM_DRAWS, 4, call)
+    check_random_draws(many, probs, call)
+    assert draws_of(student.sample(probs, RANDOM_DRAWS, 7), RANDOM_DRAWS, 4, call) == many, (
+        f"two calls of {call} gave different draws: build np.random.default_rng(seed)"
+    )
 
 
 def test_sample_returns_python_ints(student):
-    """sample returns a list of Python ints, not numpy integers or an array."""
+    """sample returns a list of Python ints drawn at random, not numpy integers or an array."""
     draws = student.sample([0.1, 0.2, 0.3, 0.4], 20, 3)
     assert isinstance(draws, list), (
         f"sample returned a value of type {type(draws).__name__}, {_short(draws)}; the "
@@ -359,6 +439,10 @@ def test_sample_returns_python_ints(student):
         "[int(i) for i in rng.choice(...)] or .tolist() gives Python ints"
     )
     draws_of(draws, 20, 4, "sample([0.1, 0.2, 0.3, 0.4], 20, 3)")
+    call = f"sample([0.1, 0.2, 0.3, 0.4], {RANDOM_DRAWS}, 3)"
+    check_random_draws(
+        student.sample([0.1, 0.2, 0.3, 0.4], RANDOM_DRAWS, 3), [0.1, 0.2, 0.3, 0.4], call
+    )
 
 
 def test_sample_frequencies_follow_probs(student):
@@ -387,6 +471,17 @@ def test_sample_rejects_invalid_probs(student):
         student.sample,
         [0.0, 1.0],
         3,
+        0,
+    )
+    probs = [0.1, 0.2, 0.3, 0.4]
+    call = f"sample({probs}, {RANDOM_DRAWS}, 0)"
+    expect_result(
+        call,
+        f"{RANDOM_DRAWS} random draws, about 10 % zeros, 20 % ones, 30 % twos and 40 % threes",
+        lambda got: check_random_draws(got, probs, call) is None,
+        student.sample,
+        probs,
+        RANDOM_DRAWS,
         0,
     )
     problems = {
