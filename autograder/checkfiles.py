@@ -37,16 +37,17 @@ class CheckCase:
     nodeid: str  # <path relative to the pack>::<name>, as pytest names it
     function: Callable = field(repr=False)
     params: dict = field(default_factory=dict, repr=False)
-
-    @property
-    def argnames(self) -> tuple[str, ...]:
-        """The arguments the check function takes."""
-        return tuple(inspect.signature(self.function).parameters)
+    argnames: tuple[str, ...] = ()  # the arguments the check function takes
 
 
 def load_cases(path: Path, root: Path) -> list[CheckCase]:
     """Every check of a file, in pytest's order, named as pytest names them relative to root."""
-    path = Path(path)
+    return list(_cases(Path(path), Path(root)))
+
+
+@functools.cache
+def _cases(path: Path, root: Path) -> tuple[CheckCase, ...]:
+    # Loaded before the graders fork and again by each lesson's run: built once per process.
     module = _import(path.resolve())
     try:
         where = path.resolve().relative_to(Path(root).resolve()).as_posix()
@@ -56,9 +57,11 @@ def load_cases(path: Path, root: Path) -> list[CheckCase]:
     for name, function in list(vars(module).items()):
         if not name.startswith("test") or not inspect.isfunction(function):
             continue
+        argnames = tuple(inspect.signature(function).parameters)
         for suffix, params in _parametrized(function, f"{where}::{name}"):
             case_name = f"{name}[{suffix}]" if suffix is not None else name
-            case = CheckCase(path, case_name, f"{where}::{case_name}", function, params)
+            nodeid = f"{where}::{case_name}"
+            case = CheckCase(path, case_name, nodeid, function, params, argnames)
             unknown = [a for a in case.argnames if a not in FIXTURES and a not in params]
             if unknown:
                 raise CheckFileError(
@@ -66,7 +69,7 @@ def load_cases(path: Path, root: Path) -> list[CheckCase]:
                     f"give (it gives {', '.join(FIXTURES)} and parametrized values)"
                 )
             cases.append(case)
-    return cases
+    return tuple(cases)
 
 
 @functools.cache

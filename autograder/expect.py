@@ -8,6 +8,7 @@ points that way. These helpers first require the kind and the exact shape of the
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -88,3 +89,50 @@ def _kind(got: object) -> str:
     if isinstance(got, list | tuple):
         return f"a {type(got).__name__} of {len(got)} items"
     return type(got).__name__
+
+
+def chi_square_limit(df: int, z: float = 5.0) -> float:
+    """Wilson-Hilferty: the chi-square value a fair sampler exceeds with probability ~3e-7."""
+    c = 2 / (9 * df)
+    return df * (1 - c + z * math.sqrt(c)) ** 3
+
+
+def random_draws(got: object, probs: Sequence[float], what: str = "the draws") -> list[int]:
+    """Assert that got holds random draws of probs; returns them as ints.
+
+    Two chi-square tests, each failed by a fair sampler with probability ~3e-7: the count of
+    each index against n * probs, and the pairs of draws in a row (draws 0-1, 2-3, ...) sorted
+    by whether each draw is one of the 1st, 3rd, ... most likely indices, against the products
+    of their probabilities. Draws in a fixed pattern (cycling through the indices, or each index
+    a set number of times) fail them; an index of probability 0 must never come up.
+    """
+    p = np.asarray(probs, dtype=float)
+    values = array(got, what=what)
+    n = len(values) if values.ndim == 1 else -1
+    draws = np.array(indices(got, n, len(p), what), dtype=int)
+    counts = np.bincount(draws, minlength=len(p))
+    nonzero = p > 0
+    assert not counts[~nonzero].any(), f"{what} hold an index of probability 0"
+    expected = n * p[nonzero]
+    chi2 = float(((counts[nonzero] - expected) ** 2 / expected).sum())
+    assert chi2 < chi_square_limit(int(nonzero.sum()) - 1), (
+        f"over {n} draws {what} gave the counts {counts.tolist()}, too far from the expected "
+        f"{(n * p).round().tolist()} (n * probs): each draw should be random, index i coming "
+        f"up with probability probs[i]; a fixed pattern, such as cycling through the indices, "
+        f"is not a sample: draw with rng.choice(len(probs), size=n, p=probs)"
+    )
+    top = np.argsort(-p, kind="stable")[: int(nonzero.sum())][::2]
+    inside = np.isin(draws, top).astype(int)
+    pairs = np.bincount(2 * inside[0 : n - 1 : 2] + inside[1:n:2], minlength=4)
+    q = float(p[top].sum())
+    expected = (n // 2) * np.array([(1 - q) ** 2, (1 - q) * q, q * (1 - q), q * q])
+    chi2 = float(((pairs - expected) ** 2 / expected).sum())
+    assert chi2 < chi_square_limit(3), (
+        f"{what} come up about as often as probs says, but not independently: taking them in "
+        f"pairs (draws 0-1, 2-3, ...), the pairs (other, other), (other, top), (top, other), "
+        f"(top, top), with top = indices {sorted(top.tolist())}, occur {pairs.tolist()} times "
+        f"instead of about {expected.round().tolist()}; every draw must be random on its own, "
+        f"whatever came before (a fixed pattern, or each index a set number of times, is not a "
+        f"sample): use rng.choice(len(probs), size=n, p=probs)"
+    )
+    return draws.tolist()

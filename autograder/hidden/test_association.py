@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from autograder.expect import array, close, indices, near, number
+from autograder.expect import array, chi_square_limit, close, indices, near, number, random_draws
 
 
 def draws_of(got, n, size):
@@ -19,12 +19,6 @@ def certain_probs(rng, size):
     index = int(rng.integers(1, size))
     probs[index] = 1.0
     return probs, index
-
-
-def chi_square_limit(df: int, z: float = 5.0) -> float:
-    """Wilson-Hilferty: the chi-square value a fair sampler exceeds with probability ~3e-7."""
-    c = 2 / (9 * df)
-    return df * (1 - c + z * math.sqrt(c)) ** 3
 
 
 def spread_probs(rng, size, zeros=0):
@@ -43,29 +37,8 @@ RANDOM_DRAWS = 3000  # per frequency test: ample power, cheap
 
 
 def assert_follows(got, probs):
-    """The draws are random draws of probs: the counts, and the pairs of draws in a row.
-
-    Chi-square tests of the counts of each index against n * probs, and of the independent
-    pairs (draws 0-1, 2-3, ...) by whether each draw falls in a set of half the indices, against
-    the products of their probabilities; a fair sampler fails either with probability ~3e-7.
-    Draws that cycle through the indices, or list each index a fixed number of times, fail.
-    """
-    probs = np.asarray(probs, dtype=float)
-    n = len(got)
-    draws = np.array(draws_of(got, n, len(probs)), dtype=int)
-    counts = np.bincount(draws, minlength=len(probs))
-    nonzero = probs > 0
-    assert not counts[~nonzero].any(), "an index of probability 0 was drawn"
-    expected = n * probs[nonzero]
-    chi2 = float(((counts[nonzero] - expected) ** 2 / expected).sum())
-    assert chi2 < chi_square_limit(int(nonzero.sum()) - 1), "the frequencies do not follow probs"
-    half = np.argsort(-probs, kind="stable")[: int(nonzero.sum())][::2]
-    inside = np.isin(draws, half).astype(int)
-    pairs = np.bincount(2 * inside[0 : n - 1 : 2] + inside[1:n:2], minlength=4)
-    q = float(probs[half].sum())
-    expected = (n // 2) * np.array([(1 - q) ** 2, (1 - q) * q, q * (1 - q), q * q])
-    chi2 = float(((pairs - expected) ** 2 / expected).sum())
-    assert chi2 < chi_square_limit(3), "consecutive draws are not independent"
+    """The draws are random draws of probs: the counts, and the pairs of draws in a row."""
+    random_draws(got, probs, "sample's draws")
 
 
 def random_words(rng, n):

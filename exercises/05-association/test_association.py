@@ -1,10 +1,8 @@
 """Public checks for lesson 05 (association). Run: pytest exercises/05-association"""
 
-import math
-
 import numpy as np
 
-from autograder.expect import array, close, indices, number
+from autograder.expect import array, chi_square_limit, close, indices, number, random_draws
 
 # The seed article's toy vocabulary: dimensions [health, technology, daily life].
 SEED_VOCAB = {
@@ -85,50 +83,12 @@ def draws_of(got, n: int, size: int, call: str) -> list[int]:
     return indices(got, n, size, what=f"the draws of {call}")
 
 
-def chi_square_limit(df: int, z: float = 5.0) -> float:
-    """Wilson-Hilferty: the chi-square value a fair sampler exceeds with probability ~3e-7."""
-    c = 2 / (9 * df)
-    return df * (1 - c + z * math.sqrt(c)) ** 3
-
-
 RANDOM_DRAWS = 3000
 
 
 def check_random_draws(got, probs: list[float], call: str) -> None:
-    """`got`, RANDOM_DRAWS draws of `call`, must be random draws of probs (no entry 0).
-
-    Two chi-square tests, each failed by a fair sampler with probability ~3e-7: the count of each
-    index against n * probs, and the pairs of draws in a row (draws 0-1, 2-3, ...) sorted by
-    whether each draw is one of the indices ranked 1st, 3rd, ... most likely, against the
-    products of their probabilities. Draws in a fixed pattern (cycling through the indices, or
-    each index a set number of times) fail them.
-    """
-    p = np.asarray(probs, dtype=float)
-    n = RANDOM_DRAWS
-    draws = np.array(draws_of(got, n, len(p), call), dtype=int)
-    counts = np.bincount(draws, minlength=len(p))
-    expected = n * p
-    chi2 = float(((counts - expected) ** 2 / expected).sum())
-    assert chi2 < chi_square_limit(len(p) - 1), (
-        f"over {n} draws {call} gave the counts {counts.tolist()}, too far from the expected "
-        f"{expected.round().tolist()} (n * probs): each draw should be random, index i coming up "
-        f"with probability probs[i]; a fixed pattern, such as cycling through the indices, is "
-        f"not a sample: draw with rng.choice(len(probs), size=n, p=probs)"
-    )
-    odd = np.argsort(-p, kind="stable")[::2]  # the 1st, 3rd, ... most likely indices
-    inside = np.isin(draws, odd).astype(int)
-    pairs = np.bincount(2 * inside[0 : n - 1 : 2] + inside[1:n:2], minlength=4)
-    q = float(p[odd].sum())
-    expected = (n // 2) * np.array([(1 - q) ** 2, (1 - q) * q, q * (1 - q), q * q])
-    chi2 = float(((pairs - expected) ** 2 / expected).sum())
-    assert chi2 < chi_square_limit(3), (
-        f"the draws of {call} come up about as often as probs says, but not independently: "
-        f"taking them in pairs (draws 0-1, 2-3, ...), the pairs (other, other), (other, top), "
-        f"(top, other), (top, top), with top = indices {sorted(odd.tolist())}, occur "
-        f"{pairs.tolist()} times instead of about {expected.round().tolist()}; every draw "
-        f"must be random on its own, whatever came before (a fixed pattern, or each index a "
-        f"set number of times, is not a sample): use rng.choice(len(probs), size=n, p=probs)"
-    )
+    """`got`, RANDOM_DRAWS draws of `call`, must be random draws of probs (see random_draws)."""
+    random_draws(draws_of(got, RANDOM_DRAWS, len(probs), call), probs, f"the draws of {call}")
 
 
 def test_softmax_small_example(student):
