@@ -10,6 +10,7 @@ import socket
 import stat
 import sys
 import traceback
+import types
 
 import channel
 from processes import PR_SET_DUMPABLE, PR_SET_PDEATHSIG, prctl
@@ -103,6 +104,7 @@ class Check:
     def __init__(self, config: dict, data: socket.socket, pipe: int):
         self.config, self.data, self.pipe = config, data, pipe
         self.buffer = b""
+        # (module name, its code or the error compiling it, an empty module object or None)
         self.compiled: tuple | None = None
 
     def _line(self) -> str:
@@ -159,9 +161,9 @@ class Check:
         try:
             with open(path, "rb") as f:
                 source = f.read()
-            self.compiled = (name, compile(source, path, "exec", dont_inherit=True))
+            self.compiled = (name, compile(source, path, "exec", dont_inherit=True), None)
         except BaseException as exc:  # noqa: BLE001 - raised again, as at import, when asked
-            self.compiled = (name, exc)
+            self.compiled = (name, exc, None)
 
     def _import(self, name: str) -> dict:
         path = os.path.join(self.config["dir"], name + ".py")
@@ -169,18 +171,17 @@ class Check:
         real_out, real_err = sys.stdout, sys.stderr
         sys.stdout = sys.stderr = out
         try:
-            import importlib.util
-
-            spec = importlib.util.spec_from_file_location(name, path)
-            module = importlib.util.module_from_spec(spec)
-            sys.modules[name] = module
             ready, self.compiled = self.compiled, None
-            if ready is not None and ready[0] == name:
-                if isinstance(ready[1], BaseException):
-                    raise ready[1]
+            if ready is None or ready[0] != name:
+                ready = (name, None, None)
+            module = ready[2] if ready[2] is not None else new_module(name, path)
+            sys.modules[name] = module
+            if isinstance(ready[1], BaseException):
+                raise ready[1]
+            if ready[1] is not None:
                 exec(ready[1], module.__dict__)  # noqa: S102 - the student's module, in its sandbox
             else:
-                spec.loader.exec_module(module)
+                module.__spec__.loader.exec_module(module)
             reply = {"ok": True, "module": module}
         except BaseException as exc:  # noqa: BLE001 - SyntaxError, SystemExit at import, ...
             reply = {"ok": False, "error": _error(exc)}
@@ -236,6 +237,13 @@ class Check:
             reply["id"] = msg.get("id")
             reply["out"] = out.value()
             self._send(reply)
+
+
+def new_module(name: str, path: str) -> types.ModuleType:
+    """An empty module for the file at `path`, as an import makes it, before its code runs."""
+    import importlib.util
+
+    return importlib.util.module_from_spec(importlib.util.spec_from_file_location(name, path))
 
 
 def _wipe(folders: list[str], owned_only: bool) -> None:

@@ -33,9 +33,29 @@ def bare_fork() -> int:
     return pid
 
 
+_ULONGS: dict[int, ctypes.c_ulong] = {}
+
+
+def _ulong(value: int) -> ctypes.c_ulong:
+    if value not in _ULONGS:
+        _ULONGS[value] = ctypes.c_ulong(value)
+    return _ULONGS[value]
+
+
+def prepare_prctl(*args: int) -> None:
+    """Make the ctypes arguments of prctl calls with these values now, before forking checks.
+
+    In a forked check every object made writes to pages that are then copied; arguments made
+    once in the root are shared by every check.
+    """
+    for arg in (0, *args):
+        _ulong(arg)
+
+
 def prctl(option: int, arg: int = 0) -> int:
     """Call prctl(2); returns its result (-1 on error)."""
-    return libc.prctl(option, ctypes.c_ulong(arg), ctypes.c_ulong(0), ctypes.c_ulong(0), 0)
+    zero = _ulong(0)
+    return libc.prctl(option, _ulong(arg), zero, zero, zero)
 
 
 def pidfd(pid: int) -> int | None:

@@ -10,10 +10,10 @@ import signal
 import socket
 
 import channel
-from child import Check
+from child import Check, new_module
 from codec import ChannelError
-from processes import bare_fork, children, nuke, pidfd, reap_all
-from seccomp import seccomp_program
+from processes import bare_fork, children, nuke, pidfd, prepare_prctl, reap_all
+from seccomp import prepare_seccomp, seccomp_program
 
 PROBE_SECONDS = 5.0  # compiling one module; far more than any real lesson module needs
 PROBE_KB = 64 << 10  # memory compiling it may take, beyond the root's own (KB, as rusage)
@@ -86,6 +86,7 @@ class Root:
         self.config, self.ctl, self.data = config, ctl, data
         self.spare: Spare | None = None
         self.codes: dict[str, object] = {}  # module -> its code object, or None
+        self.modules: dict[str, object] = {}  # module -> an empty module object for its code
 
     def code_of(self, module: str):
         """The module's code object, compiled once here after a locked-down probe compiled it.
@@ -103,6 +104,9 @@ class Root:
                     with open(path, "rb") as f:
                         source = f.read()
                     self.codes[module] = compile(source, path, "exec", dont_inherit=True)
+                    # Made here, empty, once: each check runs the code in its own copy of it,
+                    # and making it in every check would write to pages copied for each.
+                    self.modules[module] = new_module(module, path)
                     _keep_lines(path, source)
                 except Exception:  # noqa: BLE001 - the check's import reports it
                     self.codes[module] = None
@@ -158,7 +162,7 @@ class Root:
             try:
                 check.lock_down(keep)
                 if module is not None and self.codes.get(module) is not None:
-                    check.compiled = (module, self.codes[module])
+                    check.compiled = (module, self.codes[module], self.modules[module])
                 elif module is not None:
                     check.compile(module)  # parse only; the module runs once the root says so
                 check.run()
@@ -170,7 +174,9 @@ class Root:
 
     def serve(self) -> None:
         """Greet the grader, then run the checks it asks for until it hangs up."""
-        seccomp_program([p for p in self.config.get("protect", []) if p > 0])  # built once
+        # Built once, before any check is forked: each check's child only installs them.
+        prepare_seccomp([p for p in self.config.get("protect", []) if p > 0])
+        prepare_prctl(1, signal.SIGKILL)  # the arguments of a child's lock-down
         channel.send(self.ctl, {"event": "ready", "seccomp": seccomp_program([1]) is not None})
         while True:
             try:

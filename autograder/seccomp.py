@@ -172,15 +172,34 @@ class SockFprog(ctypes.Structure):
     _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
 
 
+_READY: dict[tuple[int, ...], tuple | None] = {}
+_MODE_FILTER = ctypes.c_ulong(SECCOMP_MODE_FILTER)
+_ZERO = ctypes.c_ulong(0)
+
+
+def prepare_seccomp(protected: list[int]) -> tuple | None:
+    """The filter and the ctypes arguments that install it, built once (None if unsupported).
+
+    The root prepares them before it forks any check: a check's child then only calls prctl,
+    and creates no ctypes objects (every page that writes would be copied for every check).
+    """
+    key = tuple(protected)
+    if key not in _READY:
+        program = seccomp_program(protected)
+        if program is None:
+            _READY[key] = None
+        else:
+            buf = ctypes.create_string_buffer(program, len(program))
+            prog = SockFprog(len(program) // 8, ctypes.cast(buf, ctypes.c_void_p))
+            _READY[key] = (buf, prog, ctypes.byref(prog))  # buf and prog live as long as the ref
+    return _READY[key]
+
+
 def install_seccomp(protected: list[int]) -> bool:
     """Install the filter on this process and its future children; False if unsupported."""
-    program = seccomp_program(protected)
-    if program is None:
+    ready = prepare_seccomp(protected)
+    if ready is None:
         return False
-
-    buf = ctypes.create_string_buffer(program, len(program))
-    prog = SockFprog(len(program) // 8, ctypes.cast(buf, ctypes.c_void_p))
     if prctl(PR_SET_NO_NEW_PRIVS, 1) != 0:
         return False
-    rc = libc.prctl(PR_SET_SECCOMP, ctypes.c_ulong(SECCOMP_MODE_FILTER), ctypes.byref(prog), 0, 0)
-    return rc == 0
+    return libc.prctl(PR_SET_SECCOMP, _MODE_FILTER, ready[2], _ZERO, _ZERO) == 0
