@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from autograder.cgroup import memory_cgroups
 from autograder.limits import Limits
 from autograder.uids import INNER_UID, UID_SLOTS, SandboxError, is_root, userns_fd
 
@@ -74,8 +75,12 @@ def choose_isolation(wanted: str = "auto") -> str:
 def describe_isolation(kind: str, limits: Limits | None = None) -> str:
     """One line for reports: what isolated the student's code."""
     lim = limits or Limits()
+    if kind != "none" and memory_cgroups() is not None:
+        together = f"all its processes together {lim.sandbox_memory_mb} MB of memory (a cgroup); "
+    else:
+        together = "no limit on its processes' memory together (no memory cgroup here); "
     common = (
-        "seccomp (no sockets, ptrace, IPC, memfds or namespaces); per process "
+        "seccomp (no sockets, ptrace, IPC, memfds or namespaces); " + together + "per process "
         f"{lim.memory_mb} MB of memory, {lim.cpu_seconds} s of CPU, files up to "
         f"{lim.file_size_mb} MB, {lim.open_files} open files; "
         f"{lim.call_timeout:g} s per call, {lim.import_timeout:g} s to import, "

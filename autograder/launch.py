@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 from autograder import channel, codec
+from autograder.cgroup import MemoryCgroup
 from autograder.isolation import (
     HERE,
     SANDBOX_DIR,
@@ -80,6 +81,7 @@ class WorkerProcess:
         self._info_r: int | None = None
         self._slot: UidSlot | None = None
         self._scratch: Path | None = None
+        self._cgroup: MemoryCgroup | None = None
         self._greeted, self._need_seccomp = False, True
         self._runtime = Path(tempfile.mkdtemp(prefix="embedlab-rt-"))
         cache = self._runtime / "__pycache__"
@@ -157,6 +159,11 @@ class WorkerProcess:
             exe = os.path.realpath(sys.executable)
             cmd = [exe, "-I", "-S", "-B", str(self._runtime / "worker.py"), json.dumps(config)]
             cwd = str(self.workspace)
+        if self._cgroup is None and self.isolation != "none":
+            try:
+                self._cgroup = MemoryCgroup.create(limits.sandbox_memory_mb)
+            except OSError as exc:
+                raise SandboxError(f"cannot make the sandbox's memory cgroup: {exc}") from None
         try:
             self.process = subprocess.Popen(
                 cmd,
@@ -166,10 +173,10 @@ class WorkerProcess:
                 stderr=subprocess.PIPE,
                 env=env,
                 cwd=cwd,
-                preexec_fn=limit_resources(limits, self.isolation),
+                preexec_fn=limit_resources(limits, self.isolation, self._cgroup),
                 start_new_session=True,
             )
-        except OSError as exc:
+        except (OSError, subprocess.SubprocessError) as exc:
             raise SandboxError(f"cannot start the worker: {exc}") from None
         finally:
             ctl_theirs.close()
@@ -276,6 +283,7 @@ class WorkerProcess:
         if self._slot is not None:  # our copy of its lock; the forking grader keeps the uid
             self._slot.release()
         self.ctl = self.data = self._info_r = self.process = self._slot = None
+        self._cgroup = None  # the forking grader removes it
 
     def close(self) -> None:
         """Stop the worker, remove its files and whatever its uid left in shared folders."""
@@ -288,6 +296,9 @@ class WorkerProcess:
         if self._scratch is not None:
             shutil.rmtree(self._scratch, ignore_errors=True)
             self._scratch = None
+        if self._cgroup is not None:
+            self._cgroup.remove()
+            self._cgroup = None
         shutil.rmtree(self._runtime, ignore_errors=True)
 
     # --- the control channel --------------------------------------------------------------

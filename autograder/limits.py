@@ -9,13 +9,14 @@ import resource
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 
+from autograder.cgroup import MemoryCgroup
 from autograder.processes import processes_of_uid
 from autograder.uids import is_root
 
 OOM_SCORE_ADJ = 1000  # the most: the kernel's first choice when memory runs out
 # Below these the sandbox itself cannot start (an interpreter with numpy needs about 150 MB of
 # address space and a few dozen descriptors; a check needs its process and the next one's).
-MINIMUM = {"memory_mb": 256, "open_files": 32, "processes": 4}
+MINIMUM = {"memory_mb": 256, "sandbox_memory_mb": 256, "open_files": 32, "processes": 4}
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,7 @@ class Limits:
     import_timeout: float = 5.0  # seconds of wall time to import the module, per check
     lesson_timeout: float = 60.0  # seconds of wall time for all of a lesson's checks
     memory_mb: int = 1024  # address space per process
+    sandbox_memory_mb: int = 1024  # memory of a sandbox's processes together (memory cgroup)
     processes: int = 16  # processes of the sandbox's uid at once (bwrap/uid as root)
     file_size_mb: int = 8  # largest file a check may write
     tmp_mb: int = 16  # size of the private /tmp (bwrap)
@@ -64,8 +66,11 @@ class Limits:
         return cls(**values)
 
 
-def limit_resources(limits: Limits, isolation: str) -> Callable[[], None]:
-    """What sets the rlimits in the worker's process before it starts (its preexec_fn)."""
+def limit_resources(
+    limits: Limits, isolation: str, cgroup: MemoryCgroup | None = None
+) -> Callable[[], None]:
+    """What sets the rlimits (and joins the memory cgroup) in the worker's process before it
+    starts (its preexec_fn)."""
     processes = limits.processes
     if isolation == "none" or not is_root():  # the limit counts all the user's processes
         processes += len(processes_of_uid(os.getuid()))
@@ -86,5 +91,7 @@ def limit_resources(limits: Limits, isolation: str) -> Callable[[], None]:
         # (which inherit this, and cannot lower it) before the grader or anything else.
         with contextlib.suppress(OSError), open("/proc/self/oom_score_adj", "w") as f:
             f.write(str(OOM_SCORE_ADJ))
+        if cgroup is not None:  # not suppressed: without it the sandbox must not start
+            cgroup.join()
 
     return apply

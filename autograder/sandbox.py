@@ -117,6 +117,8 @@ class Worker(WorkerProcess):
             self.start()
             self.restarts += 1
         check["id"] = secrets.randbits(62)
+        if self._cgroup is not None:
+            self._cgroup.ran_out()  # from here on, a kill for want of memory is this check's
         try:
             channel.send(
                 self.ctl, {"op": "check", "module": check["module"], "id": check["id"]}, 2.0
@@ -293,6 +295,11 @@ class Worker(WorkerProcess):
         check["dead"] = "it ended"
         channel.drain(self.data)
         message = f"your code ended its process during {what} ({_status(event)})"
+        if self._cgroup is not None and self._cgroup.ran_out():
+            message = (
+                f"your code ran out of memory during {what}: the sandbox's processes together "
+                f"may use {self._cgroup.limit_mb} MB ({_status(event)})"
+            )
         if what == "importing":
             self.import_errors[check["module"]] = message.replace(
                 " during importing", " while importing"

@@ -236,6 +236,7 @@ def test_limit_defaults_are_the_documented_ones():
         import_timeout=5.0,
         lesson_timeout=60.0,
         memory_mb=1024,
+        sandbox_memory_mb=1024,
         processes=16,
         file_size_mb=8,
         tmp_mb=16,

@@ -35,6 +35,7 @@ LIMITS = [
     "--limit", "import_timeout=1.5",
     "--limit", "reply_mb=8",
     "--limit", "memory_mb=512",
+    "--limit", "sandbox_memory_mb=768",
     "--limit", "file_size_mb=2",
     "--limit", "tmp_mb=8",
     "--limit", "processes=16",
@@ -283,6 +284,7 @@ EVIDENCE = {
     "loop_at_import": ["importing similarity.py did not finish within 1.5 s"],
     "loop_in_call": ["did not return within 0.3 s"],
     "memory_flood": ["MemoryError"],
+    "memory_flood_forks": ["of 4 flooding children killed by the kernel"],
     "fork_bomb": ["did not return within"],
     "disk_flood": ["File too large"],
     "read_solution": ["nothing found to copy: []"],
@@ -315,7 +317,7 @@ SEPARATE = {"kill_grader", "ptrace_grader"}  # aimed at the grader's own process
 UID_ATTACKS = [
     "exit_in_call", "forge_report_daemon", "fork_bomb", "disk_flood", "read_solution",
     "network", "kill_grader", "steal_secrets", "state_across_checks", "write_pack",
-    "ptrace_grader", "memory_flood", "memfd_hoard",
+    "ptrace_grader", "memory_flood", "memory_flood_forks", "memfd_hoard",
 ]  # fmt: skip
 UID_EVIDENCE = {  # where the uid fallback stops the attack by other means than bwrap
     "write_pack": ["PermissionError"],
