@@ -15,6 +15,7 @@ import functools
 import itertools
 import os
 import signal
+import sys
 import time
 from pathlib import Path
 
@@ -91,16 +92,20 @@ class MemoryCgroup:
         return now > seen
 
     def remove(self) -> None:
-        """Kill whatever is still in the cgroup, then remove it."""
+        """Kill whatever is still in the cgroup, then remove it (or say it could not)."""
+        error: OSError | None = None
         for _ in range(500):
             try:
                 self.path.rmdir()
                 return
             except FileNotFoundError:
                 return
-            except OSError:  # processes in it still: the sandbox's, so ours to kill
+            except OSError as exc:  # processes in it still: the sandbox's, so ours to kill
+                error = exc
                 with contextlib.suppress(OSError, ValueError):
                     for pid in (self.path / "cgroup.procs").read_text().split():
                         with contextlib.suppress(ProcessLookupError, PermissionError):
                             os.kill(int(pid), signal.SIGKILL)
                 time.sleep(0.002)
+        print(f"embedlab: cannot remove the sandbox's memory cgroup {self.path}: {error}",
+              file=sys.stderr)  # fmt: skip

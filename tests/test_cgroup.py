@@ -151,6 +151,16 @@ def test_a_process_left_in_the_cgroup_is_killed_when_it_is_removed():
             made.remove()
 
 
+def test_a_cgroup_that_cannot_be_removed_is_named(tmp_path, capsys):
+    """A cgroup left behind is never silent: the grader names it on stderr."""
+    stuck = tmp_path / "embedlab-stuck"
+    stuck.mkdir()
+    (stuck / "cgroup.procs").write_text("")  # a folder that is not empty cannot be removed
+    cgroup.MemoryCgroup(stuck, 300).remove()
+    assert stuck.exists()
+    assert f"cannot remove the sandbox's memory cgroup {stuck}" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("kind", ["bwrap", "uid"])
 def test_reports_say_whether_a_cgroup_limits_the_sandbox(kind, monkeypatch):
     """The isolation line names the limit on all processes together, or says there is none."""
