@@ -98,8 +98,9 @@ def describe_isolation(kind: str, limits: Limits | None = None) -> str:
     if kind == "uid":
         return (
             "uid: no namespaces (bubblewrap not used); checks run as a dedicated unprivileged "
-            "uid that cannot read the hidden checks, solutions or reports, at most "
-            f"{lim.processes} processes; " + common
+            "uid that cannot read the hidden checks, solutions, reports, secret file or "
+            "the run's other submissions (closed to other users), but can read what every "
+            f"user may; at most {lim.processes} processes; " + common
         )
     return (
         "none: no namespaces and no separate uid (bubblewrap not used, grader not root); "

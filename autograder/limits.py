@@ -43,18 +43,28 @@ class Limits:
         base = base or cls()
         kinds = {f.name: f.type for f in fields(cls)}
         values = dict(base.__dict__)
+        given: dict[str, str] = {}
         for item in items or []:
             name, eq, text = item.partition("=")
             name = name.strip().replace("-", "_")
-            if not eq or name not in kinds:
+            if name not in kinds:
                 known = ", ".join(kinds)
                 raise ValueError(
                     f"unknown limit {item!r}; use name=value with a name among {known}"
                 )
+            if not eq:
+                raise ValueError(f"limit {name} needs a value: {name}=VALUE")
+            if name in given:  # e.g. --call-timeout 3 and --limit call_timeout=5
+                raise ValueError(
+                    f"limit {name} is given twice ({given[name]} and {text.strip()}); give it once"
+                )
+            given[name] = text.strip()
+            whole = kinds[name] not in (float, "float")
             try:
-                value = float(text) if kinds[name] in (float, "float") else int(text)
+                value = int(text) if whole else float(text)
             except ValueError:
-                raise ValueError(f"limit {name} needs a number, got {text!r}") from None
+                kind = "a whole number" if whole else "a number"
+                raise ValueError(f"limit {name} needs {kind}, got {text!r}") from None
             if not math.isfinite(value) or value <= 0:
                 raise ValueError(f"limit {name} must be a positive finite number, got {text!r}")
             if value < MINIMUM.get(name, 0):

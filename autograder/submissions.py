@@ -16,7 +16,7 @@ from pathlib import Path
 
 from autograder.checkrun import run_checks
 from autograder.isolation import choose_isolation, describe_isolation
-from autograder.lessons import Lesson, find_lesson, load_lessons
+from autograder.lessons import Lesson, LessonError, load_lessons, pick_lesson
 from autograder.limits import Limits
 from autograder.report import (
     SubmissionReport,
@@ -25,6 +25,7 @@ from autograder.report import (
     score_table,
     write_json,
 )
+from autograder.uids import protect_paths
 from autograder.workspace import SubmissionError, build_workspace
 
 
@@ -95,7 +96,15 @@ def _chosen_lessons(keys: Sequence[str] | None) -> list[Lesson]:
     lessons = list(load_lessons())
     if not keys:
         return lessons
-    wanted = {find_lesson(key).slug for key in keys}
+    wanted, unknown = set(), []
+    for key in keys:
+        try:
+            wanted.add(pick_lesson(key, lessons).slug)
+        except LessonError:
+            unknown.append(repr(key))
+    if unknown:  # name every unknown one, as for missing submissions
+        known = ", ".join(lesson.slug for lesson in lessons)
+        raise LessonError(f"no lesson {', '.join(unknown)}; the lessons are: {known}")
     return [lesson for lesson in lessons if lesson.slug in wanted]
 
 
@@ -176,6 +185,11 @@ def main_grade(args: argparse.Namespace) -> int:
         if jobs is not None and jobs < 1:
             raise ValueError(f"--jobs must be at least 1, got {jobs}")
         _check_writable(out)
+        if choose_isolation(args.isolation) == "uid":
+            # Without bubblewrap's view only permissions keep the sandbox's uid out of this
+            # run's submissions, reports and secret: none of them stays open to other users.
+            secret_file = getattr(args, "secret_file", None)
+            protect_paths([*submissions, out, *([Path(secret_file)] if secret_file else [])])
     except (RuntimeError, ValueError) as exc:  # LessonError is a ValueError
         return _usage_error(str(exc))
     taken: set[str] = set()

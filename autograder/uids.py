@@ -98,7 +98,8 @@ class UidSlot:
 
 
 def protect_paths(paths: list[Path]) -> None:
-    """Make folders unreadable by other users (the sandbox uid is one) without touching content."""
+    """Make files and folders unreadable by other users (the sandbox uid is one); a folder's
+    content is left as it is, closed behind it."""
     for path in paths:
         with contextlib.suppress(OSError):
             mode = path.stat().st_mode

@@ -240,6 +240,9 @@ def test_unknown_lesson_is_a_usage_error(minipack, tmp_path, capsys):
     """--lesson naming no lesson exits 2 and lists the lessons."""
     assert _grade(str(SUBS / "good"), "--out", str(tmp_path / "o"), "--lesson", "07") == 2
     assert "01-demo" in capsys.readouterr().err
+    argv = ["--out", str(tmp_path / "o"), "--lesson", "07", "--lesson", "1", "--lesson", "x"]
+    assert _grade(str(SUBS / "good"), *argv) == 2
+    assert "no lesson '07', 'x'; the lessons are: 01-demo" in capsys.readouterr().err
 
 
 def test_one_lesson_is_graded_alone(tmp_path, capsys):

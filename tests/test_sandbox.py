@@ -254,8 +254,16 @@ def test_limits_parse_overrides_and_names_bad_ones():
     assert (limits.memory_mb, limits.call_timeout, limits.processes) == (256, 0.5, 16)
     with pytest.raises(ValueError, match="unknown limit 'speed=3'.*memory_mb"):
         Limits.parse(["speed=3"])
-    with pytest.raises(ValueError, match="needs a number"):
+    with pytest.raises(ValueError, match="limit memory_mb needs a whole number, got 'lots'"):
         Limits.parse(["memory_mb=lots"])
+    with pytest.raises(ValueError, match="limit memory_mb needs a whole number, got '1.5'"):
+        Limits.parse(["memory_mb=1.5"])
+    with pytest.raises(ValueError, match="limit call_timeout needs a number, got 'soon'"):
+        Limits.parse(["call_timeout=soon"])
+    with pytest.raises(ValueError, match="limit memory_mb needs a value: memory_mb=VALUE"):
+        Limits.parse(["memory_mb"])
+    with pytest.raises(ValueError, match=r"limit call_timeout is given twice \(5 and 3\)"):
+        Limits.parse(["call_timeout=5", "call_timeout=3"])
     with pytest.raises(ValueError, match="must be a positive finite number"):
         Limits.parse(["processes=0"])
     for item in ("memory_mb=60", "open_files=3", "processes=2"):  # the sandbox could not start
@@ -279,6 +287,7 @@ def test_cli_refuses_a_bad_limit(tmp_path, capsys):
         (["--lesson-timeout", "nan"], "--lesson-timeout must be a positive number of seconds"),
         (["--limit", "call_timeout=inf"], "limit call_timeout must be a positive finite number"),
         (["--limit", "memory_mb=0"], "limit memory_mb must be a positive finite number"),
+        (["--call-timeout", "3", "--limit", "call_timeout=5"], "call_timeout is given twice"),
     ],
 )
 def test_cli_refuses_timeouts_that_are_not_positive(tmp_path, capsys, args, says):

@@ -15,6 +15,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -371,6 +372,7 @@ def test_attack_gains_nothing_under_uid_fallback(attack, tmp_path, listener, sec
 
 GRADE_AND_MEASURE = """
 import sys
+import tempfile
 from autograder.cli import main
 status = main(sys.argv[1:])
 with open("/proc/self/status") as status_file:
@@ -432,3 +434,63 @@ def test_grader_work_on_a_reply_stops_at_the_lesson_limit(tmp_path, listener, se
     ours = [t for t in report["tests"] if t["name"].startswith("03-")]
     assert report["score"] == 0.0 and all(t["status"] == "failed" for t in ours)
     assert "ran past the lesson's 2.5 s time limit" in ours[0]["output"]
+
+
+READER = """
+import os
+
+
+def _peek():
+    seen = []
+    for path in @@PATHS@@:
+        try:
+            if os.path.isdir(path):
+                seen.append(f"{path}: {sorted(os.listdir(path))}")
+            else:
+                with open(path, encoding="utf-8", errors="replace") as f:
+                    seen.append(f"{path}: {f.read()[:300]}")
+        except OSError as exc:
+            seen.append(f"{path}: {type(exc).__name__}")
+    raise ValueError(" | ".join(seen))
+
+
+def cosine_similarity(a, b):
+    _peek()
+"""
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="the uid fallback needs the grader to run as root")
+def test_uid_fallback_closes_this_runs_reports_secret_and_submissions():
+    """Under the uid fallback, files the instructor left open to every user (a classmate's
+    submission, the reports written so far, the secret file) are closed before any student code
+    runs, and the student's code is told PermissionError for each."""
+    marker = f"open{uuid.uuid4().hex[:10]}"
+    base = Path(tempfile.mkdtemp(prefix="embedlab-open-"))
+    try:
+        base.chmod(0o755)
+        secret = base / "secret.txt"
+        secret.write_text(f"secret-{marker}\n", encoding="utf-8")
+        alice, reader, out = base / "alice", base / "reader", base / "out"
+        for folder in (alice, reader, out):
+            folder.mkdir(mode=0o755)
+        source = (PACK / "solutions" / "03-similarity" / "similarity.py").read_text()
+        (alice / "similarity.py").write_text(f"# source-{marker}\n" + source)
+        paths = [str(out / "alice" / "results.json"), str(out), str(secret),
+                 str(alice / "similarity.py")]  # fmt: skip
+        (reader / "similarity.py").write_text(READER.replace("@@PATHS@@", repr(paths)))
+        for file in (secret, alice / "similarity.py", reader / "similarity.py"):
+            file.chmod(0o644)
+        argv = ["grade", str(alice), str(reader), "--out", str(out), "--isolation", "uid",
+                "--lesson", "03", "--secret-file", str(secret), *LIMITS]  # fmt: skip
+        assert main(argv) == 0
+        report = json.loads((out / "reader" / "results.json").read_text(encoding="utf-8"))
+        text = "\n".join(t["output"] for t in report["tests"])
+        assert f"{out}: PermissionError" in text and f"{secret}: PermissionError" in text
+        assert f"{alice / 'similarity.py'}: PermissionError" in text
+        assert marker not in text and '"score"' not in text
+        for path in (out, secret, alice, reader):
+            assert path.stat().st_mode & 0o007 == 0, f"{path} is still open to other users"
+        alice_report = json.loads((out / "alice" / "results.json").read_text(encoding="utf-8"))
+        assert alice_report["score"] == 20.0  # closing the paths cost the grading nothing
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
