@@ -47,7 +47,9 @@ def module_in(folder: Path, lesson: Lesson) -> Path:
     ):
         if candidate.is_file():
             return candidate
-    return folder / lesson.slug / f"{lesson.module}.py"
+    if (folder / lesson.slug).is_dir() or (folder / "exercises").is_dir():
+        return folder / lesson.slug / f"{lesson.module}.py"
+    return folder / f"{lesson.module}.py"  # modules side by side: the missing one goes there too
 
 
 def derive_seed(base: str, nodeid: str) -> int:

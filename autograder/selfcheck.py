@@ -78,6 +78,19 @@ def run_public(lessons: list[Lesson], folder: Path) -> _Collector:
     return collector
 
 
+def _others(failing: list[tuple[str, str | None]], first: str, shown: int = 5) -> str:
+    """The other failing checks, by name (a parametrized check once), the first few only."""
+    names: list[str] = []
+    for name, _ in failing:
+        base = name.partition("[")[0]
+        if base not in names and base != first.partition("[")[0]:
+            names.append(base)
+    if not names:  # only other cases of the first check
+        return f"{len(failing)} more case(s) of {first.partition('[')[0]}"
+    more = f" and {len(names) - shown} more" if len(names) > shown else ""
+    return ", ".join(names[:shown]) + more
+
+
 def _pick(key: str | None, lessons) -> list[Lesson]:
     return [pick_lesson(key, lessons)] if key else list(lessons)
 
@@ -85,8 +98,10 @@ def _pick(key: str | None, lessons) -> list[Lesson]:
 def main_check(key: str | None, folder: Path | None, lang: str = "en") -> int:
     """Print each lesson's progress, failures and hints; 0 only when every check passes."""
     found = exercises_dir(folder)
-    if key is None and folder is not None and (Path(folder) / "lesson.toml").is_file():
-        key = Path(folder).resolve().name  # --dir names one lesson's folder: check that lesson
+    here = Path(folder) if folder is not None else Path.cwd()
+    if key is None and (here / "lesson.toml").is_file():
+        key = here.resolve().name  # in (or --dir naming) one lesson's folder: check that lesson
+    side_by_side = False
     try:
         if found is not None:
             # The copy's own lessons and public checks: nothing of the pack need be installed
@@ -95,11 +110,16 @@ def main_check(key: str | None, folder: Path | None, lang: str = "en") -> int:
         elif folder is not None and Path(folder).is_dir():
             # Modules side by side (a submission, say), checked with the pack's own checks.
             lessons = _pick(key, load_lessons())
-            if not any(module_in(Path(folder), lesson).is_file() for lesson in lessons):
+            present = [ls for ls in lessons if module_in(Path(folder), ls).is_file()]
+            if not present:
                 names = ", ".join(f"{lesson.module}.py" for lesson in lessons)
                 print(f"embedlab check: {folder} holds no lesson module ({names})")
                 return 2
-            found = Path(folder)
+            if key is None and len(present) < len(lessons):  # check what is there, say the rest
+                absent = ", ".join(f"{ls.module}.py" for ls in lessons if ls not in present)
+                print(f"not in {folder} (not checked): {absent}")
+                lessons = present
+            found, side_by_side = Path(folder), True
     except LessonError as exc:
         print(f"embedlab check: {exc}")
         return 2
@@ -135,10 +155,10 @@ def main_check(key: str | None, folder: Path | None, lang: str = "en") -> int:
             doc = collector.docs.get(name, "")
             print(f"   first failing check: {name}" + (f"  ({doc})" if doc else ""))
             print("   " + message.replace("\n", "\n   "))
-            if len(failing) > 1:  # name them all: fixing the first should not hide the rest
-                others = ", ".join(other for other, _ in failing[1:])
-                print(f"   also failing: {others}")
-                print(f"   (every message: python -m pytest {lesson.public_tests.parent})")
+            if len(failing) > 1:  # fixing the first should not hide the rest
+                print(f"   also failing: {_others(failing[1:], first=name)}")
+                extra = f" --student-dir {folder.resolve()}" if side_by_side else ""
+                print(f"   (every message: python -m pytest {lesson.public_tests.parent}{extra})")
         for hint in lesson.hints[lang]:
             print(f"   hint: {hint}")
     return 0 if all_passed else 1

@@ -11,14 +11,16 @@ import pytest
 
 from autograder import report as report_mod
 from autograder import selfcheck, submissions
+from autograder.checkargs import module_in
 from autograder.cli import main
-from autograder.lessons import pack_root
+from autograder.lessons import find_lesson, pack_root
 from autograder.report import SubmissionReport, write_json
 from autograder.submissions import report_name
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SUBS = FIXTURES / "subs"
 ROOT = Path(__file__).resolve().parent.parent
+SIMILARITY_STUB = ROOT / "exercises" / "03-similarity" / "similarity.py"
 
 
 @pytest.fixture
@@ -335,6 +337,49 @@ def test_check_of_a_lesson_folder_checks_that_lesson(tmp_path, capsys):
     assert main(["check", "--dir", str(copy / "03-similarity")]) == 1
     out = capsys.readouterr().out
     assert "03-similarity" in out and "01-tokens" not in out
+
+
+def test_check_from_inside_a_lesson_folder_checks_that_lesson(tmp_path, monkeypatch, capsys):
+    """Run inside one lesson's folder of a copy, check checks that lesson only."""
+    copy = tmp_path / "exercises"
+    shutil.copytree(pack_root() / "exercises", copy, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.chdir(copy / "03-similarity")
+    assert main(["check"]) == 1
+    out = capsys.readouterr().out
+    assert "03-similarity" in out and "01-tokens" not in out and "05-association" not in out
+
+
+def test_check_names_a_few_other_failures_not_all(tmp_path, capsys):
+    """On an untouched stub, the other failing checks are a short list (a parametrized check
+    once, by name) with how many more fail; the first failure's message stays readable."""
+    copy = tmp_path / "exercises"
+    shutil.copytree(pack_root() / "exercises", copy, ignore=shutil.ignore_patterns("__pycache__"))
+    assert main(["check", "01", "--dir", str(copy)]) == 1
+    also = [line for line in capsys.readouterr().out.splitlines() if "also failing:" in line]
+    assert len(also) == 1
+    names, _, more = also[0].partition(" and ")
+    assert len(names.split(", ")) == 5 and "[" not in names
+    assert more.endswith(" more") and int(more.split()[0]) > 10
+
+
+def test_check_of_modules_side_by_side_checks_those_there(tmp_path, capsys):
+    """A folder holding some lesson modules side by side: those lessons are checked, the others
+    named as not there; pytest's command for every message points at this folder."""
+    (tmp_path / "similarity.py").write_text(SIMILARITY_STUB.read_text())
+    assert main(["check", "--dir", str(tmp_path)]) == 1
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    assert lines[0] == (
+        f"not in {tmp_path} (not checked): tokens.py, embedding.py, analogy.py, association.py"
+    )
+    assert "03-similarity" in out and "01-tokens" not in out
+    assert f"exercises/03-similarity --student-dir {tmp_path.resolve()})" in out
+    assert main(["check", "01", "--dir", str(tmp_path)]) == 2
+    assert f"{tmp_path} holds no lesson module (tokens.py)" in capsys.readouterr().out
+    tokens = find_lesson("01")  # pytest --student-dir looks for a missing one beside the others
+    assert module_in(tmp_path, tokens) == tmp_path / "tokens.py"
+    (tmp_path / "exercises").mkdir()
+    assert module_in(tmp_path, tokens) == tmp_path / "01-tokens" / "tokens.py"
 
 
 def test_check_of_a_missing_folder_says_it_does_not_exist(minipack, tmp_path, capsys):
