@@ -101,7 +101,7 @@ def main_check(key: str | None, folder: Path | None, lang: str = "en") -> int:
     here = Path(folder) if folder is not None else Path.cwd()
     if key is None and (here / "lesson.toml").is_file():
         key = here.resolve().name  # in (or --dir naming) one lesson's folder: check that lesson
-    side_by_side = False
+    side_by_side, unchecked = False, ""
     try:
         if found is not None:
             # The copy's own lessons and public checks: nothing of the pack need be installed
@@ -117,7 +117,7 @@ def main_check(key: str | None, folder: Path | None, lang: str = "en") -> int:
                 return 2
             if key is None and len(present) < len(lessons):  # check what is there, say the rest
                 absent = ", ".join(f"{ls.module}.py" for ls in lessons if ls not in present)
-                print(f"not in {folder} (not checked): {absent}")
+                unchecked = f"not in this folder, not checked: {absent}"
                 lessons = present
             found, side_by_side = Path(folder), True
     except LessonError as exc:
@@ -136,6 +136,8 @@ def main_check(key: str | None, folder: Path | None, lang: str = "en") -> int:
         return 2
     folder = found
     print(f"checking {folder.resolve()}")
+    if unchecked:
+        print(unchecked)
     collector = run_public(lessons, folder)
     all_passed = True
     for lesson in lessons:
