@@ -309,7 +309,9 @@ def test_results_are_lists_of_python_ints(student):
             "(int(x) turns a numpy integer into one)"
         )
     assert merges == [(97, 97), (97, 98), (256, 257)], (
-        f"train_bpe('aaabdaaabac', 10) should be [(97, 97), (97, 98), (256, 257)], got {_short(merges)}"
+        f"the types are right; the merges are not: train_bpe('aaabdaaabac', 10) should be "
+        f"[(97, 97), (97, 98), (256, 257)], got {_short(merges)} "
+        "(test_train_bpe_classic_example below explains each merge)"
     )
     assert student.bpe_encode("aaaaa", [(97, 97)]) == [256, 256, 97], (
         "bpe_encode('aaaaa', [(97, 97)]) should be [256, 256, 97]: left to right, no overlap"
