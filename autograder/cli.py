@@ -119,7 +119,8 @@ def _parser() -> argparse.ArgumentParser:
         "--limit",
         action="append",
         metavar="NAME=VALUE",
-        help="set a limit (repeatable), e.g. memory_mb=512; names and defaults: "
+        help="set a limit (repeatable; for the same name the later wins), e.g. memory_mb=512; "
+        "names and defaults: "
         + ", ".join(f"{f.name}={getattr(Limits(), f.name):g}" for f in fields(Limits)),
     )
     grade.add_argument(

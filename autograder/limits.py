@@ -43,7 +43,6 @@ class Limits:
         base = base or cls()
         kinds = {f.name: f.type for f in fields(cls)}
         values = dict(base.__dict__)
-        given: dict[str, str] = {}
         for item in items or []:
             name, eq, text = item.partition("=")
             name = name.strip().replace("-", "_")
@@ -54,11 +53,6 @@ class Limits:
                 )
             if not eq:
                 raise ValueError(f"limit {name} needs a value: {name}=VALUE")
-            if name in given:  # e.g. --call-timeout 3 and --limit call_timeout=5
-                raise ValueError(
-                    f"limit {name} is given twice ({given[name]} and {text.strip()}); give it once"
-                )
-            given[name] = text.strip()
             whole = kinds[name] not in (float, "float")
             try:
                 value = int(text) if whole else float(text)

@@ -151,13 +151,16 @@ def _write_report(report: SubmissionReport, lessons: Sequence[Lesson], lang: str
 def _limit_items(args: argparse.Namespace) -> list[str]:
     """The --limit items, then --call-timeout and --lesson-timeout, checked like every limit."""
     items = list(getattr(args, "limit", None) or [])
+    named = {item.partition("=")[0].strip().replace("-", "_") for item in items}
     for name in ("call_timeout", "lesson_timeout"):
         value = getattr(args, name, None)
         if value is None:
             continue
+        option = "--" + name.replace("_", "-")
         if not math.isfinite(value) or value <= 0:
-            option = "--" + name.replace("_", "-")
             raise ValueError(f"{option} must be a positive number of seconds, got {value:g}")
+        if name in named:  # which one was meant cannot be told
+            raise ValueError(f"{option} and --limit {name}=... set the same limit; give one")
         items.append(f"{name}={value!r}")
     return items
 
