@@ -49,6 +49,7 @@ from autograder.uids import (
     hide_workspaces,
     is_root,
     protect_paths,
+    shared_folders,
     userns_fd,
 )
 
@@ -63,7 +64,6 @@ WORKER_FILES = (
     "codec.py",
 )
 START_TIMEOUT = 30.0
-SHARED_TMP = ("/tmp", "/var/tmp", "/dev/shm")
 
 
 class WorkerProcess:
@@ -147,7 +147,7 @@ class WorkerProcess:
                 for folder in self.workspace.resolve().parents:
                     if not folder.stat().st_mode & stat.S_IXOTH:
                         raise SandboxError(f"the sandbox's uid cannot reach {self.workspace}")
-                config.update(drop=[uid, uid], reroute=True, wipe=list(SHARED_TMP))
+                config.update(drop=[uid, uid], reroute=True, wipe=list(shared_folders()))
                 protect_paths(sensitive_paths())
                 hide_workspaces(uid, self.workspace)
             else:
@@ -290,7 +290,7 @@ class WorkerProcess:
         self.kill()
         if self._slot is not None:
             if self.isolation == "uid":
-                _remove_owned(SHARED_TMP, self._slot.uid)
+                _remove_owned(shared_folders(), self._slot.uid)
             self._slot.release()
             self._slot = None
         if self._scratch is not None:

@@ -3,7 +3,13 @@
 import ctypes
 import os
 
-MEMO = ["/tmp/@@MARKER@@-memo", os.path.expanduser("~/@@MARKER@@-memo"), "/dev/shm/@@MARKER@@-memo"]
+MEMO = [
+    "/tmp/@@MARKER@@-memo",
+    os.path.expanduser("~/@@MARKER@@-memo"),
+    "/dev/shm/@@MARKER@@-memo",
+    "/var/tmp/@@MARKER@@-memo",
+    "/run/lock/@@MARKER@@-memo",  # writable by every user on Debian, like /tmp
+]
 libc = ctypes.CDLL(None, use_errno=True)
 learned = []
 
