@@ -173,6 +173,12 @@ def main_grade(args: argparse.Namespace) -> int:
         for s in missing:
             print(f"embedlab grade: no such submission: {s}", file=sys.stderr)
         return 2
+    unique: dict[Path, Path] = {}
+    for s in submissions:  # e.g. `subs/* subs/alice`: one submission, one report
+        if s.resolve() in unique:
+            print(f"embedlab grade: {s} is given twice; graded once", file=sys.stderr)
+        unique.setdefault(s.resolve(), s)
+    submissions = list(unique.values())
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         return _usage_error(f"--out {out} is an existing file; --out must be a folder")

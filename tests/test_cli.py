@@ -150,6 +150,15 @@ def test_report_names_cannot_collide(tmp_path):
     assert odd.startswith("a_b-")
 
 
+def test_a_submission_given_twice_is_graded_once(minipack, tmp_path, capsys):
+    """The same submission named twice (say, by overlapping globs) gets one report, and a note."""
+    out = tmp_path / "out"
+    good = SUBS / "good"
+    assert _grade(str(good), str(good / ".." / "good"), "--out", str(out)) == 0
+    assert sorted(p.name for p in out.iterdir()) == ["good"]
+    assert f"{good / '..' / 'good'} is given twice; graded once" in capsys.readouterr().err
+
+
 def test_reports_record_their_submission_and_never_share_a_folder(minipack, tmp_path):
     """Two submissions whose names sanitize alike get two folders, each naming its submission."""
     for name in ("good", "_good"):
