@@ -157,13 +157,27 @@ def load_lessons(root: Path | None = None) -> tuple[Lesson, ...]:
     return _load_all(Path(root).resolve() if root else pack_root())
 
 
+def pick_lessons(keys: Sequence[str], lessons: Sequence[Lesson]) -> list[Lesson]:
+    """The lessons named by slug, number ("03") or module name, among `lessons`; the error
+    names every key that names none."""
+    picked, unknown = [], []
+    for key in keys:
+        found = [
+            lesson
+            for lesson in lessons
+            if key in (lesson.slug, lesson.module, f"{lesson.order:02d}", str(lesson.order))
+        ]
+        picked += found[:1]
+        unknown += [] if found else [repr(key)]
+    if unknown:
+        known = ", ".join(lesson.slug for lesson in lessons)
+        raise LessonError(f"no lesson {', '.join(unknown)}; the lessons are: {known}")
+    return picked
+
+
 def pick_lesson(key: str, lessons: Sequence[Lesson]) -> Lesson:
     """The lesson named by slug, number ("03") or module name, among `lessons`."""
-    for lesson in lessons:
-        if key in (lesson.slug, lesson.module, f"{lesson.order:02d}", str(lesson.order)):
-            return lesson
-    known = ", ".join(lesson.slug for lesson in lessons)
-    raise LessonError(f"no lesson {key!r}; the lessons are: {known}")
+    return pick_lessons([key], lessons)[0]
 
 
 def find_lesson(key: str, root: Path | None = None) -> Lesson:

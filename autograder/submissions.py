@@ -16,7 +16,7 @@ from pathlib import Path
 
 from autograder.checkrun import run_checks
 from autograder.isolation import choose_isolation, describe_isolation
-from autograder.lessons import Lesson, LessonError, load_lessons, pick_lesson
+from autograder.lessons import Lesson, load_lessons, pick_lessons
 from autograder.limits import Limits
 from autograder.report import (
     SubmissionReport,
@@ -96,15 +96,7 @@ def _chosen_lessons(keys: Sequence[str] | None) -> list[Lesson]:
     lessons = list(load_lessons())
     if not keys:
         return lessons
-    wanted, unknown = set(), []
-    for key in keys:
-        try:
-            wanted.add(pick_lesson(key, lessons).slug)
-        except LessonError:
-            unknown.append(repr(key))
-    if unknown:  # name every unknown one, as for missing submissions
-        known = ", ".join(lesson.slug for lesson in lessons)
-        raise LessonError(f"no lesson {', '.join(unknown)}; the lessons are: {known}")
+    wanted = {lesson.slug for lesson in pick_lessons(keys, lessons)}
     return [lesson for lesson in lessons if lesson.slug in wanted]
 
 

@@ -231,26 +231,30 @@ def fork_floor(mode: str, forks: int = 300) -> dict:
         __import__(name)
     gc.collect()
     gc.freeze()  # as the root does before forking checks
-    start, cpu = time.perf_counter(), _own_cpu()
-    for _ in range(forks):
-        pid = bare_fork()
-        if pid == 0:  # pragma: no cover - the forked child
-            os._exit(0)
-        os.waitpid(pid, 0)
-    per_fork = (time.perf_counter() - start) / forks
+
+    def each_fork(child=lambda: None) -> float:
+        """Seconds per fork whose child runs `child` and exits."""
+        start = time.perf_counter()
+        for _ in range(forks):
+            pid = bare_fork()
+            if pid == 0:  # pragma: no cover - the forked child
+                child()
+                os._exit(0)
+            os.waitpid(pid, 0)
+        return (time.perf_counter() - start) / forks
+
+    cpu = _own_cpu()
+    per_fork = each_fork()
     fork_cpu = (_own_cpu() - cpu) / forks if cpu is not None else None
     # What each page a child writes costs (copied on write, freed at its exit): forks whose
     # child writes one byte in each of 1000 pages, against the forks above.
     pages = bytearray(1000 * 4096)
     pages[::4096] = b"\1" * 1000
-    start = time.perf_counter()
-    for _ in range(forks):
-        pid = bare_fork()
-        if pid == 0:  # pragma: no cover - the forked child
-            pages[::4096] = b"\2" * 1000
-            os._exit(0)
-        os.waitpid(pid, 0)
-    per_page = ((time.perf_counter() - start) / forks - per_fork) / 1000
+
+    def write_pages() -> None:
+        pages[::4096] = b"\2" * 1000
+
+    per_page = (each_fork(write_pages) - per_fork) / 1000
     return {"mode": mode, "check_ms": per_fork * 1000, "page_us": per_page * 1e6,
             "check_cpu_ms": fork_cpu * 1000 if fork_cpu is not None else None}  # fmt: skip
 
